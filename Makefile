@@ -1,0 +1,32 @@
+# Two commands: `make demo` and `make test`; each sets up whatever is missing first.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# libportaudio2: sounddevice (desktop recording) loads it at import time.
+SYSTEM_PACKAGES := libportaudio2
+
+.PHONY: setup system-packages demo test benchmarks clean
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@bash scripts/system-packages.sh $(SYSTEM_PACKAGES)
+
+$(STAMP): requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	touch $(STAMP)
+
+demo: setup
+	$(PY) app.py
+
+test: setup
+	$(PY) -m pytest
+
+benchmarks: setup
+	$(PY) benchmarks/generation.py --model tiny-random
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

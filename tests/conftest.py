@@ -1,0 +1,84 @@
+"""Shared, session-scoped fixtures: one tiny random model and processor for the whole suite.
+
+Tests never reach a model hub: HF_HUB_OFFLINE is set before transformers is imported, and the
+model cache points into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("WAVLLM_HOME", tempfile.mkdtemp(prefix="wavllm-home-"))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from wavllm_core.audio import AudioClip, prepare_waveform  # noqa: E402
+from wavllm_core.config import preset_config  # noqa: E402
+from wavllm_core.hub import load_model  # noqa: E402
+from wavllm_core.modeling import WavLLMForConditionalGeneration  # noqa: E402
+from wavllm_core.processing import WavLLMProcessor  # noqa: E402
+from wavllm_core.tokenization import train_tiny_tokenizer  # noqa: E402
+
+
+def speechlike(seconds: float, seed: int = 0) -> AudioClip:
+    """Noise shaped by a slow envelope: cheap, deterministic, and not silent."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * 16_000)
+    envelope = 0.5 + 0.5 * np.sin(np.linspace(0, 6 * np.pi * seconds, n))
+    return prepare_waveform((0.1 * envelope * rng.standard_normal(n)).astype(np.float32), 16_000)
+
+
+def with_trained_lora(model: WavLLMForConditionalGeneration, seed: int = 1) -> WavLLMForConditionalGeneration:
+    """Give LoRA B non-zero values, as after training, so LoRA and r visibly matter."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("lora_B"):
+                param.copy_(torch.randn(param.shape, generator=generator) * 0.2)
+    return model
+
+
+@pytest.fixture(scope="session")
+def tiny_config():
+    return preset_config("tiny-random")
+
+
+@pytest.fixture(scope="session")
+def processor(tiny_config) -> WavLLMProcessor:
+    return WavLLMProcessor(tiny_config, train_tiny_tokenizer(tiny_config.text_config.vocab_size))
+
+
+@pytest.fixture(scope="session")
+def fresh_model(tiny_config) -> WavLLMForConditionalGeneration:
+    """A freshly initialised model: LoRA B is zero, as before any training."""
+    torch.manual_seed(0)
+    return WavLLMForConditionalGeneration(tiny_config).eval()
+
+
+@pytest.fixture(scope="session")
+def trained_model(tiny_config) -> WavLLMForConditionalGeneration:
+    torch.manual_seed(0)
+    return with_trained_lora(WavLLMForConditionalGeneration(tiny_config).eval())
+
+
+@pytest.fixture(scope="session")
+def loaded_tiny():
+    return load_model("tiny-random", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def clip() -> AudioClip:
+    return speechlike(3.0)
+
+
+@pytest.fixture(scope="session")
+def wav_file(tmp_path_factory, clip):
+    import soundfile as sf
+
+    path = tmp_path_factory.mktemp("audio") / "clip.wav"
+    sf.write(path, clip.samples, 16_000, subtype="PCM_16")
+    return path

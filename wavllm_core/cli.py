@@ -1,0 +1,121 @@
+"""`python -m wavllm_core`: model information and asking a question about a recording.
+
+The CLI is a user interface, so it writes answers to stdout; problems a user can fix end as one
+`error:` line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+
+import torch
+
+from .config import PRESETS
+from .generation import Answer, DecodingSettings, stream_answer
+from .hub import AUTO, ModelNotFoundError, default_model_name, is_model_dir, load_model, models_dir
+from .quantization import estimate_memory
+
+USER_ERRORS = (ValueError, FileNotFoundError, ModelNotFoundError)
+LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "gradio", "soundfile", "soxr", "huggingface-hub")
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _device_line() -> str:
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return f"cuda: {props.name}, {props.total_memory / 2**30:.1f} GiB"
+    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (no CUDA GPU found)"
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    out.write("Presets (built in code, no download):\n")
+    for name in PRESETS:
+        estimate = estimate_memory(name, "fp32", device="cpu")
+        out.write(f"  {name:12s} {estimate.parameters / 1e6:10.1f} M parameters\n")
+    out.write(f"Device: {_device_line()}\n")
+    out.write(f"Model cache: {models_dir()}\n")
+    cached = sorted(p.name for p in models_dir().glob("*") if is_model_dir(p)) if models_dir().is_dir() else []
+    out.write(f"  cached models: {', '.join(cached) or 'none'}; default model: {default_model_name()}\n")
+    out.write("Memory estimates (one request with a 30 s clip, GPU):\n")
+    for quantization in ("fp16", "4bit"):
+        out.write(f"  {estimate_memory('wavllm-7b', quantization).describe()}\n")
+    out.write("Libraries: " + ", ".join(f"{lib} {_version(lib)}" for lib in LIBRARIES) + "\n")
+    out.write(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = DecodingSettings(
+        max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
+        greedy=args.greedy, seed=args.seed,
+    )
+    loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
+    result: Answer | None = None
+    for item in stream_answer(loaded, args.audio, args.prompt, settings):
+        if isinstance(item, Answer):
+            result = item
+        elif not args.json:
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    assert result is not None
+    if args.json:
+        stats = result.stats()
+        stats.update(model=loaded.name, quantization=loaded.quantization, device=loaded.device)
+        sys.stdout.write(json.dumps(stats, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n")
+        for warning in result.warnings:
+            sys.stderr.write(f"note: {warning}\n")
+        if loaded.untrained:
+            sys.stderr.write(f"note: {loaded.name} has untrained random weights (development only)\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m wavllm_core", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    info = commands.add_parser("info", help="presets, device, cached models, memory estimates, versions")
+    info.set_defaults(run=cmd_info)
+
+    ask = commands.add_parser("ask", help="ask a question about a recording; the answer streams to stdout")
+    ask.add_argument("--model", default=AUTO, help="preset name, cached model name or directory (default: auto)")
+    ask.add_argument("--audio", required=True, help="audio file (WAV, FLAC, OGG, MP3; any rate, any channels)")
+    ask.add_argument("--prompt", default="", help="instruction; empty = answer the question spoken in the audio")
+    ask.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
+    ask.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    ask.add_argument("--max-new-tokens", type=int, default=512)
+    ask.add_argument("--temperature", type=float, default=0.5)
+    ask.add_argument("--top-p", type=float, default=1.0)
+    ask.add_argument("--greedy", action="store_true", help="greedy decoding instead of sampling")
+    ask.add_argument("--seed", type=int, default=None)
+    ask.add_argument("--json", action="store_true", help="print one JSON object with the answer and its figures")
+    ask.set_defaults(run=cmd_ask)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except USER_ERRORS as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
