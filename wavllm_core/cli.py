@@ -7,6 +7,7 @@ The CLI is a user interface, so it writes answers to stdout; problems a user can
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import platform
@@ -22,6 +23,9 @@ from .hub import AUTO, ModelNotFoundError, default_model_name, is_model_dir, loa
 from .quantization import estimate_memory
 
 USER_ERRORS = (ValueError, FileNotFoundError, ModelNotFoundError)
+# Feature modules that add subcommands: each defines `add_commands(subparsers)`, whose parsers set
+# `run` to a function of the parsed arguments returning the exit status.
+COMMAND_MODULES: tuple[str, ...] = ()
 LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "gradio", "soundfile", "soxr", "huggingface-hub")
 
 
@@ -105,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--seed", type=int, default=None)
     ask.add_argument("--json", action="store_true", help="print one JSON object with the answer and its figures")
     ask.set_defaults(run=cmd_ask)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(commands)
     return parser
 
 

@@ -49,6 +49,8 @@ class WavLLMConfig(PreTrainedConfig):
     lora_dropout: float = 0.1
     lora_targets: tuple[str, ...] | list[str] = ("q_proj", "k_proj", "v_proj", "o_proj")
     lora_scale_mode: Literal["prompt", "constant"] = "prompt"
+    # True for weights converted from Meta's interleaved rotary layout: q/k read r permuted.
+    lora_scale_rotary_permuted: bool = False
     prompt_adapter_dim: int = 1024
     prompt_scale_max: float = 3.0
 

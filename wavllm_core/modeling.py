@@ -18,7 +18,13 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 from .adapters import Fusion, SpeechBridge, subsampled_length
 from .config import WavLLMConfig
 from .encoders import AcousticEncoder, SemanticEncoder
-from .prompt_lora import LoRAScale, PromptAdapter, PromptAwareLoRALinear, inject_prompt_aware_lora
+from .prompt_lora import (
+    LoRAScale,
+    PromptAdapter,
+    PromptAwareLoRALinear,
+    inject_prompt_aware_lora,
+    rotary_channel_permutation,
+)
 
 # Everything outside the LLM's own linears stays in 16/32-bit under 4-bit quantization.
 FULL_PRECISION_MODULES = (
@@ -83,13 +89,23 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
         self.language_model = AutoModelForCausalLM.from_config(config.text_config)
         self.lora_scale = LoRAScale()
         inject_prompt_aware_lora(
-            self.language_model.model, config.lora_targets, config.lora_rank, config.lora_dropout, self.lora_scale
+            self.language_model.model, config.lora_targets, config.lora_rank, config.lora_dropout, self.lora_scale,
+            self._rotary_scale_index(config) if config.lora_scale_rotary_permuted else None,
         )
         self.prompt_adapter = PromptAdapter(hidden, config.prompt_adapter_dim, config.prompt_scale_max)
         self.generation_config = published_generation_config(config)
         for encoder in (self.semantic_encoder, self.acoustic_encoder.model):
             encoder.requires_grad_(False)
         self.post_init()
+
+    @staticmethod
+    def _rotary_scale_index(config: WavLLMConfig) -> dict[str, torch.Tensor]:
+        text = config.text_config
+        head_dim = text.hidden_size // text.num_attention_heads
+        return {
+            "q_proj": rotary_channel_permutation(text.num_attention_heads, head_dim),
+            "k_proj": rotary_channel_permutation(text.num_key_value_heads, head_dim),
+        }
 
     @classmethod
     def from_pretrained(cls, *args, quantization_config=None, **kwargs):

@@ -48,7 +48,14 @@ class LoRAScale:
 class PromptAwareLoRALinear(nn.Module):
     """base(x) + (dropout(x)·A·B) ⊙ r."""
 
-    def __init__(self, base_layer: nn.Module, rank: int, dropout: float, scale: LoRAScale):
+    def __init__(
+        self,
+        base_layer: nn.Module,
+        rank: int,
+        dropout: float,
+        scale: LoRAScale,
+        scale_index: torch.Tensor | None = None,
+    ):
         super().__init__()
         self.base_layer = base_layer
         self.in_features = base_layer.in_features
@@ -57,6 +64,9 @@ class PromptAwareLoRALinear(nn.Module):
         self.lora_B = nn.Parameter(torch.zeros(rank, self.out_features))
         self.dropout = nn.Dropout(dropout)
         self._scale = scale
+        # Which channel of r each output channel takes: identity, unless the weights were converted
+        # from Meta's interleaved rotary layout, which permutes q/k output channels (not r's).
+        self.register_buffer("scale_index", scale_index, persistent=False)
         self.reset_lora_parameters()
 
     def reset_lora_parameters(self) -> None:
@@ -71,14 +81,29 @@ class PromptAwareLoRALinear(nn.Module):
         update = (self.dropout(x.to(self.lora_A.dtype)) @ self.lora_A) @ self.lora_B
         vector = self._scale.vector
         if vector is not None:
-            update = update * vector[:, None, : self.out_features].to(update.dtype)
+            vector = vector[:, self.scale_index] if self.scale_index is not None else vector[:, : self.out_features]
+            update = update * vector[:, None, :].to(update.dtype)
         return result + update.to(result.dtype)
 
 
+def rotary_channel_permutation(num_heads: int, head_dim: int) -> torch.Tensor:
+    """Index p with hf[j] = meta[p[j]]: Meta's interleaved rotary pairs → Hugging Face's halves."""
+    return torch.arange(num_heads * head_dim).view(num_heads, head_dim // 2, 2).transpose(1, 2).reshape(-1)
+
+
 def inject_prompt_aware_lora(
-    model: nn.Module, targets: list[str] | tuple[str, ...], rank: int, dropout: float, scale: LoRAScale
+    model: nn.Module,
+    targets: list[str] | tuple[str, ...],
+    rank: int,
+    dropout: float,
+    scale: LoRAScale,
+    scale_index: dict[str, torch.Tensor] | None = None,
 ) -> int:
-    """Wrap every linear whose attribute name is in `targets`; return how many were wrapped."""
+    """Wrap every linear whose attribute name is in `targets`; return how many were wrapped.
+
+    `scale_index` maps a target name (e.g. "q_proj") to the channel index its r is read with.
+    """
+    scale_index = scale_index or {}
     found = [
         (parent, name)
         for parent in model.modules()
@@ -86,7 +111,8 @@ def inject_prompt_aware_lora(
         if name in targets and hasattr(child, "in_features") and not isinstance(parent, PromptAwareLoRALinear)
     ]
     for parent, name in found:
-        setattr(parent, name, PromptAwareLoRALinear(getattr(parent, name), rank, dropout, scale))
+        layer = PromptAwareLoRALinear(getattr(parent, name), rank, dropout, scale, scale_index.get(name))
+        setattr(parent, name, layer)
     return len(found)
 
 
