@@ -8,6 +8,7 @@ place (`embed_inputs`), as transformers' own audio LLMs do. Generation is the LL
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -36,6 +37,13 @@ FULL_PRECISION_MODULES = (
     "prompt_adapter",
     "language_model.lm_head",
 )
+
+
+class EncoderOutputs(NamedTuple):
+    """Frozen-encoder frames, one (frames, dim) tensor per clip for each branch."""
+
+    semantic: list[torch.Tensor]
+    acoustic: list[torch.Tensor]
 
 
 def published_generation_config(config: WavLLMConfig) -> GenerationConfig:
@@ -122,21 +130,29 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
     def get_output_embeddings(self) -> nn.Module:
         return self.language_model.get_output_embeddings()
 
-    def get_audio_features(
+    def encode_audio(
         self,
         input_features: torch.Tensor,
         piece_frames: torch.Tensor,
         pieces_per_clip: torch.Tensor,
         input_values: torch.Tensor,
         acoustic_attention_mask: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Fused audio frames at 12.5 Hz: (clips, frames, hidden) and each clip's frame count."""
+    ) -> EncoderOutputs:
+        """The frozen encoders' frames per clip; cacheable, since nothing trained comes before them."""
         with torch.no_grad():
             semantic = self.semantic_encoder(input_features, piece_frames, pieces_per_clip)
             acoustic = self.acoustic_encoder(input_values, acoustic_attention_mask)
-        semantic_out, semantic_len = self._bridge(self.semantic_bridge, semantic)
-        acoustic_out, acoustic_len = self._bridge(self.acoustic_bridge, acoustic)
+        return EncoderOutputs(semantic, acoustic)
+
+    def bridge_audio(self, encoded: EncoderOutputs) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fused audio frames at 12.5 Hz: (clips, frames, hidden) and each clip's frame count."""
+        semantic_out, semantic_len = self._bridge(self.semantic_bridge, encoded.semantic)
+        acoustic_out, acoustic_len = self._bridge(self.acoustic_bridge, encoded.acoustic)
         return self.fusion(semantic_out, acoustic_out), torch.minimum(semantic_len, acoustic_len)
+
+    def get_audio_features(self, *audio_inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """encode_audio then bridge_audio."""
+        return self.bridge_audio(self.encode_audio(*audio_inputs))
 
     @staticmethod
     def _bridge(bridge: SpeechBridge, clips: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -148,17 +164,23 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
         self,
         input_ids: torch.Tensor,
         audio_mask: torch.Tensor,
-        input_features: torch.Tensor,
-        piece_frames: torch.Tensor,
-        pieces_per_clip: torch.Tensor,
-        input_values: torch.Tensor,
-        acoustic_attention_mask: torch.Tensor,
+        input_features: torch.Tensor | None = None,
+        piece_frames: torch.Tensor | None = None,
+        pieces_per_clip: torch.Tensor | None = None,
+        input_values: torch.Tensor | None = None,
+        acoustic_attention_mask: torch.Tensor | None = None,
+        encoder_outputs: EncoderOutputs | None = None,
     ) -> torch.Tensor:
-        """Token embeddings with the fused audio frames written into the audio positions."""
+        """Token embeddings with the fused audio frames written into the audio positions.
+
+        `encoder_outputs` (from `encode_audio`, e.g. a training cache) replaces the audio inputs.
+        """
         embeds = self.get_input_embeddings()(input_ids)
-        audio, lengths = self.get_audio_features(
-            input_features, piece_frames, pieces_per_clip, input_values, acoustic_attention_mask
-        )
+        if encoder_outputs is None:
+            encoder_outputs = self.encode_audio(
+                input_features, piece_frames, pieces_per_clip, input_values, acoustic_attention_mask
+            )
+        audio, lengths = self.bridge_audio(encoder_outputs)
         frames = torch.cat([audio[i, :n] for i, n in enumerate(lengths.tolist())], dim=0)
         slots = int(audio_mask.sum())
         if slots != frames.shape[0]:
@@ -201,13 +223,14 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
         lora_scale: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        encoder_outputs: EncoderOutputs | None = None,
         **kwargs,
     ) -> CausalLMOutputWithPast:
         """Logits for the whole prompt; with `labels` (-100 outside the response) the training loss."""
         if inputs_embeds is None:
             inputs_embeds = self.embed_inputs(
                 input_ids, audio_mask, input_features, piece_frames, pieces_per_clip, input_values,
-                acoustic_attention_mask,
+                acoustic_attention_mask, encoder_outputs,
             )
         if lora_scale is None and scale_input_ids is not None:
             lora_scale = self.compute_prompt_scale(scale_input_ids, scale_attention_mask)
