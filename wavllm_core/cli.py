@@ -17,6 +17,7 @@ from importlib import metadata
 
 import torch
 
+from .audio import load_audio
 from .config import PRESETS
 from .generation import Answer, DecodingSettings, stream_answer
 from .hub import AUTO, ModelNotFoundError, default_model_name, is_model_dir, load_model, models_dir
@@ -66,9 +67,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
         greedy=args.greedy, seed=args.seed,
     )
+    clip = load_audio(args.audio)  # bad audio fails before a model is loaded
     loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
     result: Answer | None = None
-    for item in stream_answer(loaded, args.audio, args.prompt, settings):
+    for item in stream_answer(loaded, clip, args.prompt, settings):
         if isinstance(item, Answer):
             result = item
         elif not args.json:

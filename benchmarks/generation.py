@@ -1,0 +1,87 @@
+"""Generation speed and memory for one model: time to first token, tokens/s, peak RSS, the prompt-scale
+share of the total, and KV cache on vs off as a ratio measured in the same run.
+
+    .venv/bin/python benchmarks/generation.py --model tiny-random --seconds 10 --max-new-tokens 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wavllm_core.audio import load_audio, prepare_waveform  # noqa: E402
+from wavllm_core.generation import DecodingSettings, answer, peak_rss_mb  # noqa: E402
+from wavllm_core.hub import load_model  # noqa: E402
+
+
+def synthetic_clip(seconds: float):
+    """Speech-like noise (an envelope over white noise): the encoders' cost does not depend on content."""
+    rng = np.random.default_rng(0)
+    n = int(seconds * 16_000)
+    envelope = 0.5 + 0.5 * np.sin(np.linspace(0, 6 * np.pi * seconds, n))
+    return prepare_waveform((0.1 * envelope * rng.standard_normal(n)).astype(np.float32), 16_000)
+
+
+def measure(loaded, clip, instruction: str, tokens: int, use_cache: bool, repeats: int) -> dict:
+    # min_new_tokens is not exposed; a random or trained model may stop early, so report what ran.
+    runs = [
+        answer(loaded, clip, instruction, DecodingSettings(max_new_tokens=tokens, greedy=True, use_cache=use_cache))
+        for _ in range(repeats)
+    ]
+    return {
+        "time_to_first_token_s": statistics.median(r.time_to_first_token_s for r in runs),
+        "tokens_per_s": statistics.median(r.tokens_per_s for r in runs),
+        "new_tokens": statistics.median(r.new_tokens for r in runs),
+        "total_s": statistics.median(r.total_s for r in runs),
+        "prompt_scale_share": statistics.median(r.prompt_scale_s / r.total_s for r in runs),
+        "prompt_scale_s": statistics.median(r.prompt_scale_s for r in runs),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tiny-random")
+    parser.add_argument("--audio", help="audio file (default: a synthetic clip of --seconds)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--prompt", default="Based on the attached audio, generate a comprehensive text transcription of the spoken content.")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--4bit", dest="four_bit", action="store_true")
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+
+    loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
+    clip = load_audio(args.audio) if args.audio else synthetic_clip(args.seconds)
+    answer(loaded, clip, args.prompt, DecodingSettings(max_new_tokens=4, greedy=True))  # warm-up
+    cached = measure(loaded, clip, args.prompt, args.max_new_tokens, True, args.repeats)
+    uncached = measure(loaded, clip, args.prompt, args.max_new_tokens, False, args.repeats)
+    figures = {
+        "model": loaded.name, "quantization": loaded.quantization, "device": loaded.device,
+        "audio_seconds": round(clip.duration_s, 2), "max_new_tokens": args.max_new_tokens,
+        "kv_cache_on": cached, "kv_cache_off": uncached,
+        "kv_cache_speedup_tokens_per_s": cached["tokens_per_s"] / max(uncached["tokens_per_s"], 1e-9),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    print(f"model {loaded.name} ({loaded.quantization}, {loaded.device}), {clip.duration_s:.1f} s clip, "
+          f"{args.max_new_tokens} new tokens max, median of {args.repeats}")
+    print(f"{'':18s}{'TTFT s':>9s}{'tok/s':>9s}{'tokens':>8s}{'total s':>9s}{'scale %':>9s}")
+    for label, row in (("KV cache on", cached), ("KV cache off", uncached)):
+        print(f"{label:18s}{row['time_to_first_token_s']:9.3f}{row['tokens_per_s']:9.1f}{row['new_tokens']:8.0f}"
+              f"{row['total_s']:9.3f}{100 * row['prompt_scale_share']:9.2f}")
+    print(f"KV cache on/off tokens/s ratio: {figures['kv_cache_speedup_tokens_per_s']:.2f}x")
+    print(f"peak RSS: {figures['peak_rss_mb']:.0f} MB")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Generation: published defaults, KV cache, one prompt scale per request, streaming and stopping."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from wavllm_core.generation import Answer, DecodingSettings, answer, stream_answer
+
+GREEDY = DecodingSettings(max_new_tokens=12, greedy=True)
+
+
+def test_default_decoding_is_the_published_one(fresh_model):
+    config = fresh_model.generation_config
+    assert config.do_sample is True and config.temperature == 0.5
+    assert config.top_k == 0 and config.top_p == 1.0 and config.max_new_tokens == 512
+
+
+def test_greedy_decoding_with_kv_cache_equals_greedy_decoding_without(trained_model, processor, clip):
+    batch = processor(clip, "Transcribe the audio.", max_new_tokens=16)
+    cached = trained_model.generate(**batch, do_sample=False, max_new_tokens=16, use_cache=True)
+    uncached = trained_model.generate(**batch, do_sample=False, max_new_tokens=16, use_cache=False)
+    assert cached.shape[1] > 1
+    assert torch.equal(cached, uncached)
+
+
+def test_prompt_scale_is_computed_once_per_request_not_per_token(loaded_tiny, clip):
+    calls = []
+    hook = loaded_tiny.model.prompt_adapter.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        result = answer(loaded_tiny, clip, "Transcribe.", DecodingSettings(max_new_tokens=10, greedy=True))
+    finally:
+        hook.remove()
+    assert result.new_tokens > 1 and len(calls) == 1
+
+
+def test_streamed_pieces_add_up_to_the_greedy_generate_output(loaded_tiny, clip):
+    items = list(stream_answer(loaded_tiny, clip, "Transcribe.", GREEDY))
+    pieces, final = items[:-1], items[-1]
+    assert isinstance(final, Answer) and all(isinstance(p, str) for p in pieces)
+    assert len(pieces) > 1
+    batch = loaded_tiny.processor(clip, "Transcribe.", max_new_tokens=12)
+    ids = loaded_tiny.model.generate(**batch, do_sample=False, max_new_tokens=12)
+    assert final.text == loaded_tiny.processor.decode(ids[0]).strip() == "".join(pieces).strip()
+
+
+def test_a_seed_makes_sampling_reproducible(loaded_tiny, clip):
+    def sample(seed):
+        return answer(loaded_tiny, clip, "Describe.", DecodingSettings(max_new_tokens=12, seed=seed)).text
+
+    assert sample(7) == sample(7)
+    assert sample(7) != sample(8)
+
+
+def test_stop_ends_the_stream_early(loaded_tiny, clip):
+    stop = threading.Event()
+    items = []
+    for item in stream_answer(loaded_tiny, clip, "Talk.", DecodingSettings(max_new_tokens=200, greedy=True), stop=stop):
+        items.append(item)
+        stop.set()
+    final = items[-1]
+    assert final.stopped and final.new_tokens < 200
+
+
+def test_answer_reports_every_figure(loaded_tiny, clip):
+    result = answer(loaded_tiny, clip, "Transcribe.", GREEDY)
+    stats = result.stats()
+    assert stats["audio_seconds"] == pytest.approx(3.0)
+    assert stats["audio_frames"] == loaded_tiny.processor.audio_frames(clip.num_samples)
+    assert stats["new_tokens"] == 12 and stats["prompt_tokens"] > stats["audio_frames"]
+    assert 0 < stats["time_to_first_token_s"] <= stats["total_s"]
+    assert stats["tokens_per_s"] > 0 and stats["peak_rss_mb"] > 0
+    assert result.lora_scale.shape == (loaded_tiny.model.config.text_config.hidden_size,)
+    assert "<audio: " in stats["rendered_prompt"]
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (DecodingSettings(max_new_tokens=0), "at least 1"),
+        (DecodingSettings(temperature=0.0), "temperature"),
+        (DecodingSettings(top_p=1.5), "top-p"),
+    ],
+)
+def test_bad_decoding_settings_get_a_clear_message(loaded_tiny, clip, settings, message):
+    with pytest.raises(ValueError, match=message):
+        answer(loaded_tiny, clip, "x", settings)
