@@ -54,7 +54,9 @@ class WavLLMConfig(PreTrainedConfig):
     prompt_adapter_dim: int = 1024
     prompt_scale_max: float = 3.0
 
-    # Prompt template (LLaMA-2 chat form as published).
+    # Prompt template (LLaMA-2 chat form as published). `prompt_bos`: each turn starts with BOS (LLaMA);
+    # chat templates that open turns with their own special tokens (e.g. ChatML) set it False.
+    prompt_bos: bool = True
     system_prompt: str = LLAMA2_SYSTEM_PROMPT
     prompt_prefix: str = LLAMA2_PROMPT_PREFIX
     prompt_suffix: str = LLAMA2_PROMPT_SUFFIX

@@ -21,7 +21,7 @@ from .adapters import subsampled_length
 from .audio import SAMPLE_RATE, AudioClip, load_audio
 from .config import WavLLMConfig
 from .encoders import acoustic_frames, semantic_frames, whisper_piece_frames
-from .tokenization import SentencePieceTokenizer
+from .tokenization import Tokenizer, load_tokenizer
 
 IGNORE_INDEX = -100
 SECONDS_PER_FRAME = 0.08  # 12.5 Hz after the two stride-2 subsampling layers
@@ -47,7 +47,7 @@ def normalize_instruction(text: str | None) -> str:
 class WavLLMProcessor:
     """Feature extraction for both encoders plus the LLaMA-2 chat template with an audio slot."""
 
-    def __init__(self, config: WavLLMConfig, tokenizer: SentencePieceTokenizer):
+    def __init__(self, config: WavLLMConfig, tokenizer: Tokenizer):
         self.config = config
         self.tokenizer = tokenizer
         self.chunk_samples = config.semantic_chunk_samples
@@ -61,7 +61,7 @@ class WavLLMProcessor:
 
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> WavLLMProcessor:
-        return cls(WavLLMConfig.from_pretrained(directory), SentencePieceTokenizer.from_file(directory))
+        return cls(WavLLMConfig.from_pretrained(directory), load_tokenizer(directory))
 
     def save_pretrained(self, directory: str | Path) -> None:
         Path(directory).mkdir(parents=True, exist_ok=True)
@@ -75,10 +75,11 @@ class WavLLMProcessor:
         acoustic = subsampled_length(acoustic_frames(self.config.acoustic_config, num_samples))
         return min(semantic, acoustic)
 
+    def _bos(self) -> list[int]:
+        return [self.tokenizer.bos_token_id] if self.config.prompt_bos else []
+
     def _prefix_ids(self) -> list[int]:
-        return [self.tokenizer.bos_token_id] + self.tokenizer.encode(
-            self.config.prompt_prefix.format(system=self.config.system_prompt)
-        )
+        return self._bos() + self.tokenizer.encode(self.config.prompt_prefix.format(system=self.config.system_prompt))
 
     def _suffix_ids(self, instruction: str) -> list[int]:
         ids = self.tokenizer.encode(self.config.prompt_suffix.format(instruction=instruction))
@@ -87,7 +88,7 @@ class WavLLMProcessor:
         return ids
 
     def _turn_ids(self, instruction: str) -> list[int]:
-        return [self.tokenizer.bos_token_id] + self.tokenizer.encode(
+        return self._bos() + self.tokenizer.encode(
             self.config.next_turn_template.format(instruction=instruction)
         )
 
@@ -183,6 +184,41 @@ class WavLLMProcessor:
         audio = [0] * len(before) + [1] * frames + [0] * (len(after) + len(answer))
         labels = [IGNORE_INDEX] * (len(ids) - len(answer)) + answer
         return {"ids": ids, "audio": audio, "labels": labels, "scale": self.scale_prompt_ids(instruction)}
+
+    def text_only(
+        self,
+        instruction: str | None | Sequence[str | None],
+        response: str | Sequence[str] | None = None,
+        max_new_tokens: int = 512,
+    ) -> BatchFeature:
+        """Rows without audio (manifest rows with with_speech False): the template with its
+        `<SPEECH> </SPEECH>` slot left out, as one string. Same tensors as `__call__` minus the
+        audio ones (`audio_mask` is all False), padded the same way."""
+        instructions = list(instruction) if isinstance(instruction, (list, tuple)) else [instruction]
+        responses = None if response is None else (list(response) if isinstance(response, (list, tuple)) else [response])
+        if responses is not None and len(responses) != len(instructions):
+            raise ValueError("give one response per instruction")
+        reserve = 0 if responses is not None else max_new_tokens
+        rows = []
+        for i, text in enumerate(instructions):
+            text = normalize_instruction(text)
+            self._check_instruction(text)
+            template = self.config.prompt_prefix.format(system=self.config.system_prompt)
+            template += self.config.prompt_suffix.format(instruction=text)
+            ids = [self.tokenizer.bos_token_id] + self.tokenizer.encode(re.sub(r"<SPEECH>\s*</SPEECH>\s*", "", template))
+            answer = self._answer_ids(responses[i]) if responses is not None else []
+            if len(ids) + len(answer) + reserve > self.config.max_positions:
+                raise InputTooLongError(
+                    f"the prompt and answer take {len(ids) + len(answer) + reserve} positions; the model has "
+                    f"{self.config.max_positions}. Shorten the text."
+                )
+            rows.append({
+                "ids": ids + answer, "audio": [0] * (len(ids) + len(answer)),
+                "labels": [IGNORE_INDEX] * len(ids) + answer, "scale": self.scale_prompt_ids(text),
+            })
+        features = self._text_tensors(rows, pad_left=responses is None)
+        features.update(self._scale_tensors([row["scale"] for row in rows]))
+        return BatchFeature(features)
 
     def _text_tensors(self, rows: list[dict], pad_left: bool) -> dict[str, torch.Tensor]:
         width = max(len(row["ids"]) for row in rows)

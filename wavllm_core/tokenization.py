@@ -101,3 +101,53 @@ def train_tiny_tokenizer(vocab_size: int = 1024) -> SentencePieceTokenizer:
         minloglevel=2,
     )
     return SentencePieceTokenizer(buffer.getvalue())
+
+
+class HFTokenizer:
+    """A Hugging Face tokenizer (e.g. SmolLM2's byte-level BPE) behind the same small interface.
+
+    `encode` adds no special tokens: the template text itself names any it needs
+    (e.g. "<|im_start|>"), and the tokenizer parses them.
+    """
+
+    def __init__(self, tokenizer):
+        self._tokenizer = tokenizer
+        self.bos_token_id = tokenizer.bos_token_id
+        self.eos_token_id = tokenizer.eos_token_id
+        self.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+    @classmethod
+    def from_file(cls, directory: str | Path) -> HFTokenizer:
+        from transformers import AutoTokenizer
+
+        return cls(AutoTokenizer.from_pretrained(str(directory)))
+
+    def save(self, directory: str | Path) -> Path:
+        self._tokenizer.save_pretrained(str(directory))
+        return Path(directory)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self._tokenizer)
+
+    def encode(self, text: str) -> list[int]:
+        return self._tokenizer(text, add_special_tokens=False).input_ids
+
+    def decode(self, ids, skip_special_tokens: bool = True, **_: object) -> str:
+        return self._tokenizer.decode([int(i) for i in ids], skip_special_tokens=skip_special_tokens)
+
+    def convert_ids_to_tokens(self, ids) -> list[str]:
+        return self._tokenizer.convert_ids_to_tokens([int(i) for i in ids])
+
+
+Tokenizer = SentencePieceTokenizer | HFTokenizer
+
+
+def load_tokenizer(directory: str | Path) -> Tokenizer:
+    """SentencePiece when the directory has tokenizer.model (the LLaMA models), else a HF tokenizer."""
+    directory = Path(directory)
+    if (directory / TOKENIZER_FILE).is_file():
+        return SentencePieceTokenizer.from_file(directory)
+    if (directory / "tokenizer.json").is_file() or (directory / "tokenizer_config.json").is_file():
+        return HFTokenizer.from_file(directory)
+    raise FileNotFoundError(f"no tokenizer in {directory} (expected {TOKENIZER_FILE} or tokenizer.json)")
