@@ -87,3 +87,12 @@ def test_answer_reports_every_figure(loaded_tiny, clip):
 def test_bad_decoding_settings_get_a_clear_message(loaded_tiny, clip, settings, message):
     with pytest.raises(ValueError, match=message):
         answer(loaded_tiny, clip, "x", settings)
+
+
+def test_abandoning_the_stream_stops_decoding(loaded_tiny, clip):
+    stop = threading.Event()
+    stream = stream_answer(loaded_tiny, clip, "Talk.", DecodingSettings(max_new_tokens=500, greedy=True), stop=stop)
+    next(stream)
+    stream.close()
+    assert stop.is_set()
+    assert not any(t.name == "wavllm-generate" and t.is_alive() for t in threading.enumerate())

@@ -171,12 +171,17 @@ def stream_answer(
 
     worker = threading.Thread(target=decode, name="wavllm-generate", daemon=True)
     worker.start()
-    pieces = []
-    for piece in streamer:
-        if piece:
-            pieces.append(piece)
-            yield piece
-    worker.join()
+    pieces, finished = [], False
+    try:
+        for piece in streamer:
+            if piece:
+                pieces.append(piece)
+                yield piece
+        finished = True
+    finally:  # also when the consumer abandons the stream: stop decoding instead of running on
+        if not finished:
+            stop.set()
+        worker.join()
     if failure:
         raise failure[0]
     total = time.perf_counter() - started
