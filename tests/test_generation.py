@@ -74,6 +74,7 @@ def test_answer_reports_every_figure(loaded_tiny, clip):
     assert stats["tokens_per_s"] > 0 and stats["peak_rss_mb"] > 0
     assert result.lora_scale.shape == (loaded_tiny.model.config.text_config.hidden_size,)
     assert "<audio: " in stats["rendered_prompt"]
+    assert stats["stopped"] is False
 
 
 @pytest.mark.parametrize(
