@@ -38,7 +38,9 @@ def test_shapes_at_every_stage(fresh_model, processor, tiny_config):
     clip = speechlike(2.5)
     batch = processor(clip, "Transcribe the audio.")
     semantic = fresh_model.semantic_encoder(batch["input_features"], batch["piece_frames"], batch["pieces_per_clip"])
-    acoustic = fresh_model.acoustic_encoder(batch["input_values"], batch["acoustic_attention_mask"])
+    layers = fresh_model.acoustic_encoder(batch["input_values"], batch["acoustic_attention_mask"])
+    assert layers[0].shape[0] == tiny_config.acoustic_config.num_hidden_layers + 1
+    acoustic = fresh_model.acoustic_encoder.mix(layers)
     n = clip.num_samples
     assert semantic[0].shape == (semantic_frames(n, 480_000), tiny_config.semantic_config.d_model)
     assert acoustic[0].shape == (conv_feature_frames(tiny_config.acoustic_config, n), tiny_config.acoustic_config.hidden_size)
@@ -102,3 +104,15 @@ def test_training_loss_counts_response_tokens_only(tiny_config, processor, mode)
     keep = targets != -100
     by_hand = torch.nn.functional.cross_entropy(logits[keep], targets[keep])
     assert torch.allclose(out.loss, by_hand, atol=1e-6)
+
+
+def test_the_acoustic_layer_weights_train_through_the_full_forward(tiny_config, processor):
+    from wavllm_core.modeling import WavLLMForConditionalGeneration
+
+    torch.manual_seed(0)
+    model = WavLLMForConditionalGeneration(tiny_config)
+    with torch.no_grad():
+        model.acoustic_bridge.projector.weight.mul_(5)
+    model(**processor(speechlike(1.0), "Transcribe.", response="hello")).loss.backward()
+    assert model.acoustic_encoder.layer_weights.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.acoustic_encoder.model.parameters())

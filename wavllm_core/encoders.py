@@ -106,17 +106,20 @@ class AcousticEncoder(FrozenEncoder):
         return self.model.config.hidden_size
 
     def forward(self, input_values: torch.Tensor, attention_mask: torch.Tensor) -> list[torch.Tensor]:
-        """input_values (clips, samples), raw waveform → one (frames, dim) tensor per clip.
+        """input_values (clips, samples), raw waveform → one (layers + 1, frames, dim) stack per clip.
 
         Clips run one at a time at their real length: WavLM base's group norm spans the whole
-        input, so zero padding would change a clip's features.
+        input, so zero padding would change a clip's features. The layers are not mixed here: the
+        mix is trained, the encoder is not, so its output can be cached before the mix.
         """
         model_dtype = next(self.model.parameters()).dtype
-        weights = torch.softmax(self.layer_weights, dim=0).view(-1, 1, 1)
         clips = []
         for waveform, mask in zip(input_values, attention_mask):
             real = waveform[: int(mask.sum())].to(model_dtype)[None, :]
-            hidden = self.model(real, output_hidden_states=True).hidden_states
-            stacked = torch.cat(hidden, dim=0).to(self.layer_weights.dtype)
-            clips.append((weights * stacked).sum(dim=0))
+            clips.append(torch.cat(self.model(real, output_hidden_states=True).hidden_states, dim=0))
         return clips
+
+    def mix(self, layer_stacks: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Softmax-weighted sum over the layers of each clip's stack: (frames, dim) per clip."""
+        weights = torch.softmax(self.layer_weights, dim=0).view(-1, 1, 1)
+        return [(weights * stack.to(weights.device, weights.dtype)).sum(dim=0) for stack in layer_stacks]

@@ -40,7 +40,8 @@ FULL_PRECISION_MODULES = (
 
 
 class EncoderOutputs(NamedTuple):
-    """Frozen-encoder frames, one (frames, dim) tensor per clip for each branch."""
+    """Frozen-encoder outputs per clip: semantic (frames, dim); acoustic (layers + 1, frames, dim),
+    every hidden state, since the layer mix is trained."""
 
     semantic: list[torch.Tensor]
     acoustic: list[torch.Tensor]
@@ -122,7 +123,19 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
             quantization_config.llm_int8_skip_modules = list(FULL_PRECISION_MODULES)
         if quantization_config is not None:
             kwargs["quantization_config"] = quantization_config
-        return super().from_pretrained(*args, **kwargs)
+        model = super().from_pretrained(*args, **kwargs)
+        model._rebuild_scale_index()
+        return model
+
+    def _rebuild_scale_index(self) -> None:
+        """`from_pretrained` leaves non-persistent buffers uninitialised (the LLM's own init runs on the
+        LoRA layers, not ours), so the rotary index r is read through is recomputed here."""
+        if not self.config.lora_scale_rotary_permuted:
+            return
+        index = self._rotary_scale_index(self.config)
+        for name, module in self.language_model.named_modules():
+            if isinstance(module, PromptAwareLoRALinear) and module.scale_index is not None:
+                module.scale_index = index[name.rsplit(".", 1)[-1]].to(module.lora_A.device)
 
     def get_input_embeddings(self) -> nn.Module:
         return self.language_model.get_input_embeddings()
@@ -147,7 +160,7 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
     def bridge_audio(self, encoded: EncoderOutputs) -> tuple[torch.Tensor, torch.Tensor]:
         """Fused audio frames at 12.5 Hz: (clips, frames, hidden) and each clip's frame count."""
         semantic_out, semantic_len = self._bridge(self.semantic_bridge, encoded.semantic)
-        acoustic_out, acoustic_len = self._bridge(self.acoustic_bridge, encoded.acoustic)
+        acoustic_out, acoustic_len = self._bridge(self.acoustic_bridge, self.acoustic_encoder.mix(encoded.acoustic))
         return self.fusion(semantic_out, acoustic_out), torch.minimum(semantic_len, acoustic_len)
 
     def get_audio_features(self, *audio_inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

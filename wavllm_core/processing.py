@@ -205,7 +205,7 @@ class WavLLMProcessor:
             self._check_instruction(text)
             template = self.config.prompt_prefix.format(system=self.config.system_prompt)
             template += self.config.prompt_suffix.format(instruction=text)
-            ids = [self.tokenizer.bos_token_id] + self.tokenizer.encode(re.sub(r"<SPEECH>\s*</SPEECH>\s*", "", template))
+            ids = self._bos() + self.tokenizer.encode(re.sub(r"<SPEECH>\s*</SPEECH>\s*", "", template))
             answer = self._answer_ids(responses[i]) if responses is not None else []
             if len(ids) + len(answer) + reserve > self.config.max_positions:
                 raise InputTooLongError(

@@ -69,7 +69,7 @@ class SentencePieceTokenizer:
         return self._sp.encode(text)
 
     def decode(self, ids, skip_special_tokens: bool = True, **_: object) -> str:
-        ids = [int(i) for i in ids]
+        ids = _id_list(ids)
         if skip_special_tokens:
             ids = [i for i in ids if i not in self._special]
         return self._sp.decode(ids)
@@ -134,13 +134,21 @@ class HFTokenizer:
         return self._tokenizer(text, add_special_tokens=False).input_ids
 
     def decode(self, ids, skip_special_tokens: bool = True, **_: object) -> str:
-        return self._tokenizer.decode([int(i) for i in ids], skip_special_tokens=skip_special_tokens)
+        return self._tokenizer.decode(_id_list(ids), skip_special_tokens=skip_special_tokens)
 
     def convert_ids_to_tokens(self, ids) -> list[str]:
         return self._tokenizer.convert_ids_to_tokens([int(i) for i in ids])
 
 
 Tokenizer = SentencePieceTokenizer | HFTokenizer
+
+
+def _id_list(ids) -> list[int]:
+    """A single id or a sequence of ids, as Hugging Face tokenizers accept (TextIteratorStreamer passes
+    a lone int after a newline)."""
+    if isinstance(ids, int) or getattr(ids, "ndim", None) == 0:
+        return [int(ids)]
+    return [int(i) for i in ids]
 
 
 def load_tokenizer(directory: str | Path) -> Tokenizer:

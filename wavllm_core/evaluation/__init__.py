@@ -1,0 +1,1 @@
+"""Evaluation: answer reading (`answers`, shared with the quiz), metrics, scoring and the runner."""

@@ -1,0 +1,168 @@
+"""Running a model over a manifest: batched decoding, then per-task scoring.
+
+Decoding goes through the model's own `generate` (r computed once per row and held for every
+step), greedy by default so that a score is reproducible. `ablate_audio` replaces every clip by
+silence of the same length (`audio.silence_like`): the drop from the normal score is what the
+score owes to the audio. Under `accelerate launch`, each process decodes every n-th row and the
+main process gathers and scores them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from accelerate import PartialState
+from accelerate.utils import gather_object
+from tqdm.auto import tqdm
+from transformers import GenerationConfig
+
+from ..audio import AudioClip, AudioError, silence_like
+from ..generation import DecodingSettings
+from ..hub import LoadedModel
+from ..processing import InputTooLongError
+from ..training.manifest import ManifestError, ManifestRow
+from .report import EvalReport
+from .scoring import RowResult, score_rows
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    max_new_tokens: int = 512
+    greedy: bool = True
+    temperature: float = 0.5
+    top_p: float = 1.0
+    seed: int = 0
+    batch_size: int = 1
+    ablate_audio: bool = False
+    limit: int | None = None
+
+    def decoding(self) -> DecodingSettings:
+        return DecodingSettings(
+            max_new_tokens=self.max_new_tokens, temperature=self.temperature, top_p=self.top_p,
+            greedy=self.greedy, seed=self.seed,
+        )
+
+
+def select_rows(rows: Sequence[ManifestRow], limit: int | None, seed: int) -> list[ManifestRow]:
+    """`limit` rows drawn at random with the seed (so every task can appear), kept in manifest order."""
+    if limit is None or limit >= len(rows):
+        return list(rows)
+    if limit < 1:
+        raise ValueError("--limit must be at least 1")
+    keep = np.random.default_rng(seed).choice(len(rows), size=limit, replace=False)
+    return [rows[i] for i in sorted(keep.tolist())]
+
+
+@dataclass
+class _Pending:
+    index: int
+    row: ManifestRow
+    clip: AudioClip | None
+
+
+def _new_tokens_text(loaded: LoadedModel, ids: torch.Tensor) -> list[str]:
+    eos = loaded.processor.tokenizer.eos_token_id
+    texts = []
+    for row in ids.tolist():
+        if eos in row:
+            row = row[: row.index(eos)]
+        texts.append(loaded.processor.decode(row).strip())
+    return texts
+
+
+def _generate_with_audio(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> list[str]:
+    features = loaded.processor(
+        [p.clip for p in batch], [p.row.prompt for p in batch], max_new_tokens=config.max_new_tokens
+    ).to(loaded.device)
+    return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config))
+
+
+def _generate_text_only(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> list[str]:
+    """Rows without audio: the model's `generate` needs audio, so this does its steps on the
+    token embeddings alone (r once, held for every step)."""
+    model = loaded.model
+    features = loaded.processor.text_only([p.row.prompt for p in batch], max_new_tokens=config.max_new_tokens)
+    features = features.to(loaded.device)
+    with torch.no_grad():
+        scale = model.compute_prompt_scale(features["scale_input_ids"], features["scale_attention_mask"])
+        embeds = model.get_input_embeddings()(features["input_ids"])
+        with model.lora_scale.using(scale):
+            ids = model.language_model.generate(
+                inputs_embeds=embeds, attention_mask=features["attention_mask"], generation_config=config
+            )
+    return _new_tokens_text(loaded, ids)
+
+
+def _prepare(loaded: LoadedModel, index: int, row: ManifestRow, settings: EvalSettings) -> tuple[_Pending | None, str | None]:
+    """Load and check one row; a row that cannot be used gets an error instead of stopping the run."""
+    processor = loaded.processor
+    try:
+        if not row.with_speech:
+            processor.text_only(row.prompt, max_new_tokens=settings.max_new_tokens)
+            return _Pending(index, row, None), None
+        clip = row.load_clip()
+        limit = processor.max_audio_seconds(row.prompt, settings.max_new_tokens)
+        if clip.duration_s > limit:
+            raise InputTooLongError(f"the audio is {clip.duration_s:.1f} s; with this prompt the model takes {limit:.1f} s")
+        return _Pending(index, row, silence_like(clip) if settings.ablate_audio else clip), None
+    except (AudioError, ManifestError, InputTooLongError) as error:
+        return None, f"{row.source}, line {row.line}: {error}"
+
+
+def _batches(pending: list[_Pending], size: int) -> list[list[_Pending]]:
+    """Batches of one kind (with audio, or text only), so each goes through one decoding path."""
+    out = []
+    for with_speech in (True, False):
+        group = [p for p in pending if p.row.with_speech == with_speech]
+        out += [group[i : i + size] for i in range(0, len(group), size)]
+    return out
+
+
+def decode_rows(
+    loaded: LoadedModel, rows: Sequence[ManifestRow], settings: EvalSettings, state: PartialState | None = None,
+    progress: bool = True,
+) -> list[RowResult]:
+    """Hypotheses for every row (this process's share under accelerate, gathered on all)."""
+    state = state or PartialState()
+    config = settings.decoding().generation_config(loaded.model.generation_config)
+    mine = list(enumerate(rows))[state.process_index :: state.num_processes]
+    results: list[RowResult] = []
+    pending: list[_Pending] = []
+    for index, row in mine:
+        item, error = _prepare(loaded, index, row, settings)
+        if item is None:
+            _LOG.warning("skipping %s: %s", row.id, error)
+            results.append(RowResult(index, row.id, row.task, row.prompt, row.target, "", error=error))
+        else:
+            pending.append(item)
+    bar = tqdm(total=len(mine), desc="eval", unit="row", disable=not progress or not state.is_main_process)
+    bar.update(len(results))
+    for batch in _batches(pending, max(settings.batch_size, 1)):
+        torch.manual_seed(settings.seed + batch[0].index)
+        generate = _generate_with_audio if batch[0].clip is not None else _generate_text_only
+        for item, text in zip(batch, generate(loaded, batch, config)):
+            results.append(RowResult(item.index, item.row.id, item.row.task, item.row.prompt, item.row.target, text))
+        bar.update(len(batch))
+    bar.close()
+    if state.num_processes > 1:
+        results = [row for part in gather_object([results]) for row in part]
+    return sorted(results, key=lambda r: r.index)
+
+
+def evaluate(
+    loaded: LoadedModel, rows: Sequence[ManifestRow], settings: EvalSettings = EvalSettings(),
+    manifest: str = "", state: PartialState | None = None, progress: bool = True,
+) -> EvalReport:
+    """Decode, read and score: the report holds the per-task scores and every hypothesis."""
+    started = time.perf_counter()
+    chosen = select_rows(rows, settings.limit, settings.seed)
+    results = decode_rows(loaded, chosen, settings, state, progress)
+    scores = score_rows(results)
+    return EvalReport(loaded.name, manifest, asdict(settings), scores, results, time.perf_counter() - started)

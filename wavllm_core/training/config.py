@@ -1,0 +1,181 @@
+"""The training configuration: one YAML file per run, checked for unknown keys and wrong types
+before anything is loaded, so a typo fails in a second with the key's name, not as a silently
+ignored setting. Relative paths are relative to the directory the command is run from."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PRECISIONS = ("no", "bf16", "fp16")
+BASE_DTYPES = ("float32", "bfloat16", "float16")
+
+
+class ConfigError(ValueError):
+    """A training config that cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class ManifestSpec:
+    """One manifest of the mixture. `weight` is its share of each epoch's examples."""
+
+    path: str
+    weight: float = 1.0
+    audio_root: str | None = None
+
+
+@dataclass
+class TrainConfig:
+    train: list[ManifestSpec]
+    model: str = "tiny-random"
+    output_dir: str = "artifacts/train"
+    stage: int = 1
+    # Stage 2 only: False trains plain LoRA (constant scale) instead, to measure the prompt adapter.
+    prompt_aware: bool = True
+    # Trained parts of an earlier stage (its trained.safetensors) loaded before training.
+    init_from: str | None = None
+    validation: list[ManifestSpec] = field(default_factory=list)
+    audio_root: str | None = None
+    # task → instruction variants; "{prompt}" in a variant stands for the manifest's prompt.
+    prompts: dict[str, list[str]] = field(default_factory=dict)
+    seed: int = 0
+    batch_size: int = 4
+    grad_accum: int = 1
+    max_steps: int = 1000
+    # Examples per epoch of the mixture; default: the sum of the train manifests' rows.
+    epoch_size: int | None = None
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 0
+    scheduler: str = "linear"
+    max_grad_norm: float | None = 1.0
+    precision: str = "bf16"
+    base_dtype: str = "float32"
+    device: str | None = None
+    log_every: int = 10
+    eval_every: int = 0
+    save_every: int = 0
+    keep_checkpoints: int = 2
+    encoder_cache: str | None = None
+    num_workers: int = 0
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> TrainConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"training config not found: {path}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{path}: not valid YAML: {error}") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: object, source: str = "config") -> TrainConfig:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: expected a mapping of settings at the top level")
+        values = _checked(cls, data, source)
+        for key in ("train", "validation"):
+            specs = values.get(key, [])
+            values[key] = [_checked_spec(spec, f"{source}: {key}[{i}]") for i, spec in enumerate(specs)]
+        config = cls(**values)
+        config.validate(source)
+        return config
+
+    def validate(self, source: str = "config") -> None:
+        def fail(key: str, problem: str) -> None:
+            raise ConfigError(f"{source}: {key}: {problem}")
+
+        if not self.train:
+            fail("train", "give at least one manifest")
+        if self.stage not in (1, 2):
+            fail("stage", f"must be 1 or 2, got {self.stage}")
+        if self.precision not in PRECISIONS:
+            fail("precision", f"must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if self.base_dtype not in BASE_DTYPES:
+            fail("base_dtype", f"must be one of {', '.join(BASE_DTYPES)}, got {self.base_dtype!r}")
+        for key in ("batch_size", "grad_accum", "max_steps"):
+            if getattr(self, key) < 1:
+                fail(key, "must be at least 1")
+        for key in ("log_every", "eval_every", "save_every", "warmup_steps", "num_workers"):
+            if getattr(self, key) < 0:
+                fail(key, "must not be negative")
+        if self.keep_checkpoints < 1:
+            fail("keep_checkpoints", "must be at least 1")
+        if self.learning_rate <= 0:
+            fail("learning_rate", "must be above 0")
+        for spec in self.train + self.validation:
+            if spec.weight <= 0:
+                fail("train", f"weight of {spec.path} must be above 0")
+        for task, variants in self.prompts.items():
+            if not variants or not all(isinstance(v, str) and v.strip() and "\n" not in v for v in variants):
+                fail(f"prompts.{task}", "give a list of one-line instruction variants")
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.as_dict(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        return path
+
+
+def _accepts(value: object, hint: object) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is list:
+        return isinstance(value, list)
+    if origin is dict:
+        return isinstance(value, dict)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _checked(cls: type, data: dict, source: str) -> dict:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise ConfigError(f"{source}: missing setting(s) {', '.join(missing)}")
+    values = {}
+    for key, value in data.items():
+        value = _yaml_float(value, hints[key])
+        if not _accepts(value, hints[key]):
+            raise ConfigError(f"{source}: {key}: expected {hints[key]}, got {value!r}")
+        values[key] = float(value) if hints[key] is float else value
+    return values
+
+
+def _yaml_float(value: object, hint: object) -> object:
+    """PyYAML reads 1e-4 (no dot) as a string: take it as the number it is meant to be."""
+    wants_float = hint is float or float in typing.get_args(hint)
+    if wants_float and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _checked_spec(spec: object, source: str) -> ManifestSpec:
+    if isinstance(spec, str):
+        spec = {"path": spec}
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{source}: expected a manifest path or a mapping with path, weight, audio_root")
+    return ManifestSpec(**_checked(ManifestSpec, spec, source))
