@@ -114,3 +114,9 @@ def test_an_answer_naming_two_labels_is_unreadable():
 
 def test_a_label_outside_the_set_is_unreadable():
     assert read_label("The speaker is bored.", ["sad", "happy"]) is None
+
+
+def test_options_that_are_only_numbers_are_read_from_the_numbers_said():
+    options = {"A": "$9.", "B": "$12.", "C": "$18."}
+    assert read_choice("He pays 18 dollars in all.", options) == "C"
+    assert read_choice("9 dollars each, so 18.", options) is None

@@ -8,10 +8,11 @@ import pytest
 from quiz_sets import write_fake_release, write_tiny_set
 
 from wavllm_core.cli import main
+from wavllm_core.evaluation.answers import read_choice
 from wavllm_core.generation import DecodingSettings
 from wavllm_core.quiz import load_quiz
 from wavllm_core.quiz.model_takes_test import (
-    COT_INSTRUCTION, explain_question, read_answer, read_final_choice, take_test,
+    COT_INSTRUCTION, explain_question, read_final_choice, take_test,
 )
 from wavllm_core.processing import InputTooLongError
 
@@ -85,13 +86,13 @@ def test_a_limit_below_one_is_refused(quiz):
     ("At 7:00, when the film starts.", "C"), ("Either 6:15 or 6:30.", None), ("Half past six.", None), ("", None),
 ])
 def test_replies_about_clock_times_are_read(reply, letter):
-    assert read_answer(reply, {"A": "At 6:15.", "B": "At 6:30.", "C": "At 7:00."}) == letter
+    assert read_choice(reply, {"A": "At 6:15.", "B": "At 6:30.", "C": "At 7:00."}) == letter
 
 
 def test_a_price_reply_is_read_by_its_number():
     options = {"A": "$9.", "B": "$12.", "C": "$18."}
-    assert read_answer("He pays 18 dollars in all.", options) == "C"
-    assert read_answer("9 dollars each, so 18.", options) is None
+    assert read_choice("He pays 18 dollars in all.", options) == "C"
+    assert read_choice("9 dollars each, so 18.", options) is None
 
 
 def test_the_final_letter_of_a_step_by_step_answer_is_the_conclusion():

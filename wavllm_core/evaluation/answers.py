@@ -92,6 +92,17 @@ def _by_option_text(text: str, options: dict[str, str]) -> str | None:
     return None if others else top[0]
 
 
+_NUMBER = re.compile(r"\d+(?::\d\d)?")
+
+
+def _by_option_numbers(text: str, options: dict[str, str]) -> str | None:
+    """For options that are numbers, prices or clock times ("$18.", "At 6:30."), whose words the
+    text matching ignores: the one option all of whose numbers the answer says ("He pays $18")."""
+    said = set(_NUMBER.findall(text))
+    hits = [k for k, option in options.items() if (numbers := set(_NUMBER.findall(option))) and numbers <= said]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _is_article(match: re.Match, text: str) -> bool:
     """"the answer is a bus": a lower-case a-h followed by a word is a word, not a letter."""
     return match.group(1).islower() and re.match(r"\s+[a-z]", text[match.end() :], re.I) is not None
@@ -101,7 +112,8 @@ def read_choice(text: str | None, options: Mapping[str, str] | Sequence[str]) ->
     """The option letter an answer picks, or None when it cannot be read or names several.
 
     Tried in order: an explicit phrase ("the answer is b", "option C"), a capital letter standing
-    alone ("B", "(B)", "B. By bus"), then the option's own text ("He will go by bus").
+    alone ("B", "(B)", "B. By bus"), then the option's own text ("He will go by bus"), then the
+    option's numbers ("He pays 18 dollars" for "$18.").
     """
     mapping = _options_mapping(options)
     valid = set(mapping) or set(LETTERS)
@@ -123,7 +135,9 @@ def read_choice(text: str | None, options: Mapping[str, str] | Sequence[str]) ->
         return bare[0]
     if len(set(bare)) > 1:
         return None
-    return _by_option_text(text, mapping) if mapping else None
+    if not mapping:
+        return None
+    return _by_option_text(text, mapping) or _by_option_numbers(text, mapping)
 
 
 def read_yes_no(text: str | None) -> bool | None:

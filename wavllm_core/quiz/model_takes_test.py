@@ -10,7 +10,6 @@ and the run goes on.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -36,20 +35,6 @@ COT_INSTRUCTION = (
 )
 
 Ask = Callable[[LoadedModel, AudioClip, str, DecodingSettings], Answer]
-_NUMBER = re.compile(r"\d+(?::\d\d)?")
-
-
-def read_answer(text: str | None, options: Mapping[str, str]) -> str | None:
-    """The option a reply picks: `read_choice`, then, for options that are numbers, prices or clock
-    times ("$18.", "At 6:30."), the one option whose numbers the reply says ("He pays $18")."""
-    letter = read_choice(text, options)
-    if letter is not None or not text:
-        return letter
-    said = set(_NUMBER.findall(text))
-    hits = [k for k, option in options.items() if (numbers := set(_NUMBER.findall(option))) and numbers <= said]
-    return hits[0] if len(hits) == 1 else None
-
-
 def _ask(loaded: LoadedModel, clip: AudioClip, prompt: str, settings: DecodingSettings) -> Answer:
     return answer(loaded, clip, prompt, settings)
 
@@ -108,7 +93,7 @@ def take_test(loaded: LoadedModel, quiz: QuizSet, limit: int | None = None,
             _LOG.warning("%s: %s", question.id, error)
             rows.append(ModelAnswer(question.id, prompt, "", None, question.answer, str(error)))
             continue
-        rows.append(ModelAnswer(question.id, prompt, reply, read_answer(reply, question.options), question.answer))
+        rows.append(ModelAnswer(question.id, prompt, reply, read_choice(reply, question.options), question.answer))
     asked = _restrict(quiz, {r.question_id for r in rows})
     result = score_answers(asked, {r.question_id: r.chosen for r in rows})
     return ModelTestReport(loaded.name, tuple(rows), result)
@@ -142,7 +127,7 @@ def read_final_choice(text: str, options: Mapping[str, str]) -> str | None:
     Reading the whole text would see every option the reasoning weighs; the conclusion comes last.
     """
     for line in reversed([line for line in (text or "").splitlines() if line.strip()]):
-        letter = read_answer(line, options)
+        letter = read_choice(line, options)
         if letter is not None:
             return letter
     return None
