@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # libportaudio2: sounddevice (desktop recording) loads it at import time.
-SYSTEM_PACKAGES := libportaudio2
+SYSTEM_PACKAGES := libportaudio2 flite chromium
 
 .PHONY: setup system-packages demo test benchmarks clean
 
@@ -13,10 +13,11 @@ setup: system-packages $(STAMP)
 system-packages:
 	@bash scripts/system-packages.sh $(SYSTEM_PACKAGES)
 
-$(STAMP): requirements.txt requirements-test.txt
+$(STAMP): requirements.txt requirements-test.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 demo: setup

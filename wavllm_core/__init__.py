@@ -7,6 +7,7 @@ from .hub import LoadedModel, ModelNotFoundError, load_model
 from .modeling import WavLLMForConditionalGeneration
 from .processing import InputTooLongError, Turn, WavLLMProcessor
 from .quantization import estimate_memory, four_bit_config
+from .mini import ge2e as _ge2e  # noqa: F401  registers the ge2e_speaker acoustic encoder kind (wavllm-mini)
 
 __all__ = [
     "PRESETS", "Answer", "AudioClip", "AudioError", "DecodingSettings", "InputTooLongError", "LoadedModel",

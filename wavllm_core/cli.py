@@ -20,13 +20,13 @@ import torch
 from .audio import load_audio
 from .config import PRESETS
 from .generation import Answer, DecodingSettings, stream_answer
-from .hub import AUTO, ModelNotFoundError, default_model_name, is_model_dir, load_model, models_dir
+from .hub import AUTO, OFFICIAL_NAME, ModelNotFoundError, default_model_name, is_model_dir, load_model, models_dir
 from .quantization import estimate_memory
 
 USER_ERRORS = (ValueError, FileNotFoundError, ModelNotFoundError)
 # Feature modules that add subcommands: each defines `add_commands(subparsers)`, whose parsers set
 # `run` to a function of the parsed arguments returning the exit status.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("wavllm_core.recording", "wavllm_core.training.commands", "wavllm_core.evaluation.commands", "wavllm_core.checkpoint_commands", "wavllm_core.mini.commands", "wavllm_core.quiz.commands")
 LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "gradio", "soundfile", "soxr", "huggingface-hub")
 
 
@@ -44,6 +44,14 @@ def _device_line() -> str:
     return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (no CUDA GPU found)"
 
 
+def _official_model_line() -> str:
+    directory = models_dir() / OFFICIAL_NAME
+    if is_model_dir(directory):
+        size = sum(f.stat().st_size for f in directory.glob("*.safetensors"))
+        return f"official {OFFICIAL_NAME}: converted, {size / 1e9:.1f} GB in {directory}"
+    return f"official {OFFICIAL_NAME}: not downloaded (`python -m wavllm_core download` fetches ~30 GB and converts it)"
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     out = sys.stdout
     out.write("Presets (built in code, no download):\n")
@@ -54,6 +62,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     out.write(f"Model cache: {models_dir()}\n")
     cached = sorted(p.name for p in models_dir().glob("*") if is_model_dir(p)) if models_dir().is_dir() else []
     out.write(f"  cached models: {', '.join(cached) or 'none'}; default model: {default_model_name()}\n")
+    out.write(f"  {_official_model_line()}\n")
     out.write("Memory estimates (one request with a 30 s clip, GPU):\n")
     for quantization in ("fp16", "4bit"):
         out.write(f"  {estimate_memory('wavllm-7b', quantization).describe()}\n")

@@ -123,6 +123,8 @@ def _tiny_random() -> WavLLMConfig:
     )
 
 
+AutoConfig.register(WavLLMConfig.model_type, WavLLMConfig)
+
 PRESETS = {"wavllm-7b": _wavllm_7b, "tiny-random": _tiny_random}
 
 

@@ -142,7 +142,8 @@ class WavLLMProcessor:
         """The exact text the LLM sees, with the audio slot shown as its frame count."""
         before, after = self._text_ids(normalize_instruction(instruction), history)
         slot = f"<audio: {self.audio_frames(num_samples)} frames>"
-        return self.tokenizer.decode(before, skip_special_tokens=False) + slot + self.tokenizer.decode(after)
+        text = self.tokenizer.decode
+        return text(before, skip_special_tokens=False) + slot + text(after, skip_special_tokens=False)
 
     # Tensors ------------------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""Assemble wavllm-mini-base: pretrained Whisper tiny.en, GE2E and SmolLM2, fresh bridges and LoRA.
+
+The three parts come from PyPI packages (see `parts.py`); the bridges, fusion, LoRA (B zero, so the
+LLM starts exactly as SmolLM2) and the prompt adapter are initialised from a fixed seed and still
+need training. Sizes follow the published ratios, scaled to the parts: each subsampler's first
+convolution keeps the encoder width, the adapters are 256 wide with a 128 bottleneck, and the two
+projectors give 288 + 288 = 576 channels, SmolLM2's width, for the fusion, as 2048 + 2048 feed
+LLaMA-2's 4096. The prompt follows SmolLM2's own ChatML template instead of LLaMA-2's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import torch
+from transformers import LlamaConfig, PreTrainedConfig, WhisperConfig
+
+from ..config import WavLLMConfig
+from ..hub import is_model_dir, models_dir
+from ..modeling import WavLLMForConditionalGeneration
+from ..processing import WavLLMProcessor
+from .ct2_whisper import load_whisper_encoder
+from .ge2e import GE2EConfig, load_ge2e
+from .parts import ALL_PARTS, GE2E_SPEAKER, WHISPER_TINY_EN, locate
+from .smollm2 import end_of_turn_id, ensure_converted, load_converted
+
+_LOG = logging.getLogger(__name__)
+
+MINI_BASE_NAME = "wavllm-mini-base"
+PROVENANCE_FILE = "wavllm-mini.json"
+MINI_SYSTEM_PROMPT = (
+    "You are a helpful speech assistant. You understand the audio the user provides and help with "
+    "a variety of tasks about it."
+)
+# SmolLM2's ChatML template, with the audio frames first in the user turn.
+CHATML_PREFIX = "<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n"
+CHATML_SUFFIX = " {instruction}<|im_end|>\n<|im_start|>assistant\n"
+CHATML_NEXT_TURN = "\n<|im_start|>user\n{instruction}<|im_end|>\n<|im_start|>assistant\n"
+LORA_TARGET_SUFFIXES = ("lora_A", "lora_B")
+
+
+def mini_config(
+    semantic: WhisperConfig, acoustic: PreTrainedConfig, text: LlamaConfig, end_of_turn: int
+) -> WavLLMConfig:
+    """The wavllm-mini WavLLMConfig for these part configs; `end_of_turn` becomes EOS and pad."""
+    text = LlamaConfig.from_dict({**text.to_dict(), "eos_token_id": end_of_turn, "pad_token_id": end_of_turn})
+    half = text.hidden_size // 2
+    return WavLLMConfig(
+        semantic_config=semantic,
+        acoustic_config=acoustic,
+        text_config=text,
+        semantic_subsampler_channels=(semantic.d_model, 512),
+        acoustic_subsampler_channels=(acoustic.hidden_size, 512),
+        adapter_bottleneck=128,
+        projector_dim=half,
+        lora_rank=8,
+        lora_dropout=0.1,
+        prompt_adapter_dim=256,
+        prompt_bos=False,
+        system_prompt=MINI_SYSTEM_PROMPT,
+        prompt_prefix=CHATML_PREFIX,
+        prompt_suffix=CHATML_SUFFIX,
+        next_turn_template=CHATML_NEXT_TURN,
+        audio_token_id=0,
+    )
+
+
+def _load_llm_weights(model: WavLLMForConditionalGeneration, source: dict[str, torch.Tensor]) -> None:
+    """SmolLM2's weights into the LoRA-wrapped LLM (q_proj.weight → q_proj.base_layer.weight)."""
+    target = model.language_model
+    wanted = [name for name in target.state_dict() if not name.endswith(LORA_TARGET_SUFFIXES)]
+    missing = [name for name in wanted if name.replace(".base_layer.", ".") not in source]
+    if missing:
+        raise ValueError(f"the converted SmolLM2 lacks {len(missing)} weights, e.g. {missing[:3]}")
+    target.load_state_dict({name: source[name.replace(".base_layer.", ".")] for name in wanted}, strict=False)
+
+
+def _provenance() -> dict:
+    def version(distribution: str) -> str | None:
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "name": MINI_BASE_NAME,
+        "parts": [
+            {"part": part.title, "package": part.distribution, "version": version(part.distribution), "file": part.relative_path}
+            for part in ALL_PARTS
+        ],
+        "acoustic_encoder": "GE2E speaker LSTM in WavLM's slot (no WavLM weights can be had without a model hub)",
+        "untrained": ["semantic_bridge", "acoustic_bridge", "fusion", "lora (B = 0)", "prompt_adapter", "acoustic layer_weights"],
+    }
+
+
+def assemble_mini_base(parts_dir: str | Path | None = None, seed: int = 0) -> tuple[WavLLMForConditionalGeneration, WavLLMProcessor]:
+    """The wavllm-mini model and processor in memory: pretrained parts loaded, the rest seeded."""
+    semantic = load_whisper_encoder(locate(WHISPER_TINY_EN))
+    acoustic = load_ge2e(locate(GE2E_SPEAKER), GE2EConfig())
+    llm, tokenizer = load_converted(ensure_converted(parts_dir))
+    config = mini_config(semantic.config, acoustic.config, llm.config, end_of_turn_id(tokenizer))
+    torch.manual_seed(seed)
+    model = WavLLMForConditionalGeneration(config)
+    model.semantic_encoder.model.load_state_dict(semantic.state_dict(), strict=True)
+    model.acoustic_encoder.model.load_state_dict(acoustic.state_dict(), strict=True)
+    _load_llm_weights(model, llm.state_dict())
+    return model.eval(), WavLLMProcessor(config, tokenizer)
+
+
+def build_mini_base(
+    out_dir: str | Path | None = None, force: bool = False, parts_dir: str | Path | None = None, seed: int = 0
+) -> Path:
+    """Write wavllm-mini-base (default: the model cache) once; an existing build is kept unless `force`."""
+    target = Path(out_dir).expanduser() if out_dir else models_dir() / MINI_BASE_NAME
+    if is_model_dir(target) and not force:
+        _LOG.info("%s already exists; pass force to rebuild it", target)
+        return target
+    for part in ALL_PARTS:  # every missing package is named before any slow step
+        locate(part)
+    model, processor = assemble_mini_base(parts_dir, seed)
+    staging = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    processor.save_pretrained(staging)
+    (staging / PROVENANCE_FILE).write_text(json.dumps(_provenance(), indent=2) + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.replace(target)
+    _LOG.info("wrote %s", target)
+    return target
+
