@@ -10,16 +10,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from accelerate import PartialState
-
 from ..hub import AUTO, load_model
 from ..training.manifest import read_manifest
 from ..training.parts import load_trained_parts
-from .runner import EvalSettings, evaluate
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     rows = read_manifest(args.manifest, args.audio_root)
+    from accelerate import PartialState  # heavy: only when evaluating
+
+    from .runner import EvalSettings, evaluate
+
     state = PartialState(cpu=args.device == "cpu")
     device = args.device or str(state.device)
     loaded = load_model(args.model, load_in_4bit=args.four_bit, device=device)

@@ -7,10 +7,11 @@ import sys
 
 from .config import TrainConfig
 from .toy_data import write_toy_dataset
-from .trainer import train
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from .trainer import train  # heavy (accelerate, schedulers): only when training
+
     config = TrainConfig.from_yaml(args.config)
     result = train(config, resume=args.resume, stop_at_step=args.stop_at_step, progress=not args.no_progress)
     if not result.main_process:
