@@ -28,6 +28,8 @@ test: setup
 
 benchmarks: setup
 	$(PY) benchmarks/generation.py --model tiny-random
+	$(PY) benchmarks/load.py
+	$(PY) benchmarks/convert.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
