@@ -74,3 +74,16 @@ def test_the_module_runs_as_a_program(wav_file):
     )
     assert result.returncode == 0, result.stderr
     assert JSON_FIELDS <= json.loads(result.stdout).keys()
+
+
+def test_info_shows_the_measured_gpu_peak_recorded_by_an_earlier_run(capsys, monkeypatch):
+    from wavllm_core import cli
+    from wavllm_core.measurements import PeakMeasurement, measured_peaks, record_peak
+
+    record_peak(PeakMeasurement("wavllm-7b", "4-bit NF4 (LLM linears)", "RTX 4060", 6100.0, 30.0))
+    record_peak(PeakMeasurement("wavllm-7b", "4-bit NF4 (LLM linears)", "RTX 4060", 5000.0, 10.0))
+    assert [m.peak_gpu_mb for m in measured_peaks()] == [6100.0]
+    monkeypatch.setattr(cli.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(cli, "_device_line", lambda: "cuda: RTX 4060")
+    assert main(["info"]) == 0
+    assert "wavllm-7b 4-bit NF4 (LLM linears) on RTX 4060: 5.96 GB peak for a 30 s clip" in capsys.readouterr().out

@@ -21,6 +21,7 @@ from .audio import load_audio
 from .config import PRESETS
 from .generation import Answer, DecodingSettings, stream_answer
 from .hub import AUTO, OFFICIAL_NAME, ModelNotFoundError, default_model_name, is_model_dir, load_model, models_dir
+from .measurements import PeakMeasurement, measured_peaks, record_peak
 from .quantization import estimate_memory
 
 USER_ERRORS = (ValueError, FileNotFoundError, ModelNotFoundError)
@@ -66,6 +67,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     out.write("Memory estimates (one request with a 30 s clip, GPU):\n")
     for quantization in ("fp16", "4bit"):
         out.write(f"  {estimate_memory('wavllm-7b', quantization).describe()}\n")
+    if torch.cuda.is_available():
+        peaks = measured_peaks()
+        out.write("Measured peak GPU memory (from earlier `ask` runs):\n")
+        for peak in peaks:
+            out.write(f"  {peak.describe()}\n")
+        if not peaks:
+            out.write("  none yet: run `ask` once with the model to measure it\n")
     out.write("Libraries: " + ", ".join(f"{lib} {_version(lib)}" for lib in LIBRARIES) + "\n")
     out.write(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}\n")
     return 0
@@ -86,6 +94,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
             sys.stdout.write(item)
             sys.stdout.flush()
     assert result is not None
+    if result.peak_gpu_mb:
+        device = torch.cuda.get_device_name(0)
+        record_peak(PeakMeasurement(loaded.name, loaded.quantization, device, result.peak_gpu_mb, result.audio_seconds))
     if args.json:
         stats = result.stats()
         stats.update(model=loaded.name, quantization=loaded.quantization, device=loaded.device)
