@@ -203,13 +203,14 @@ class ModelService:
     # Generation ------------------------------------------------------------------------------
 
     @contextmanager
-    def _exclusive(self):
+    def exclusive(self):
+        """Hold the loaded model for one generation (or a series of them, e.g. a model taking a quiz)."""
         with self._model_lock:
             yield self.loaded
 
     def _guarded(self, make: Callable[[LoadedModel], Iterator], stop: threading.Event) -> Iterator:
         """Iterate `make(loaded)` holding the model; if abandoned, stop decoding and wait for it."""
-        with self._exclusive() as loaded:
+        with self.exclusive() as loaded:
             inner = make(loaded)
             finished = False
             try:

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from . import ask, model_panel
+from . import ask, model_panel, quiz
 from .service import ModelService, sample_dir
 
 UPLOAD_LIMIT = f"{ask.UPLOAD_LIMIT_MB}mb"
 TABS: tuple[tuple[str, Callable[[ModelService, "Shared"], None]], ...] = (
     ("Ask", ask.build_tab),
     ("Model", model_panel.build_tab),
+    ("Listening quiz", quiz.build_tab),
 )
 CSS = """
 .untrained-banner { background: #fff4e5; border: 2px solid #f59e0b; color: #7c2d12; border-radius: 8px;
@@ -55,9 +56,10 @@ def build_ui(service: ModelService) -> gr.Blocks:
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = 7860, share: bool = False,
            prevent_thread_lock: bool = False, quiet: bool = False):
-    """Serve with the app's limits: 50 MB uploads, files only from Gradio's cache and assets/samples."""
+    """Serve with the app's limits: 50 MB uploads, files only from Gradio's cache, assets/samples and the
+    quiz sets' audio folders (never a set's quiz.json: it holds the answers)."""
     return demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=prevent_thread_lock, quiet=quiet,
-        max_file_size=UPLOAD_LIMIT, allowed_paths=[str(sample_dir())], show_error=True, run_history=False,
+        max_file_size=UPLOAD_LIMIT, allowed_paths=[str(sample_dir()), *quiz.audio_dirs()], show_error=True, run_history=False,
         footer_links=["api"], theme=gr.themes.Soft(), css=CSS, ssr_mode=False,
     )
