@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # libportaudio2: sounddevice (desktop recording) loads it at import time.
-SYSTEM_PACKAGES := libportaudio2 flite chromium
+SYSTEM_PACKAGES := libportaudio2 flite fortunes fortunes-min wamerican chromium
 
 .PHONY: setup system-packages demo test benchmarks clean
 

@@ -27,7 +27,7 @@ from .quantization import estimate_memory
 USER_ERRORS = (ValueError, FileNotFoundError, ModelNotFoundError)
 # Feature modules that add subcommands: each defines `add_commands(subparsers)`, whose parsers set
 # `run` to a function of the parsed arguments returning the exit status.
-COMMAND_MODULES: tuple[str, ...] = ("wavllm_core.recording", "wavllm_core.training.commands", "wavllm_core.evaluation.commands", "wavllm_core.checkpoint_commands", "wavllm_core.mini.commands", "wavllm_core.quiz.commands")
+COMMAND_MODULES: tuple[str, ...] = ("wavllm_core.recording", "wavllm_core.training.commands", "wavllm_core.evaluation.commands", "wavllm_core.checkpoint_commands", "wavllm_core.mini.commands", "wavllm_core.quiz.commands", "wavllm_core.synth.commands")
 LIBRARIES = ("torch", "transformers", "peft", "bitsandbytes", "gradio", "soundfile", "soxr", "huggingface-hub")
 
 

@@ -11,7 +11,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,14 +63,18 @@ class FliteTTS:
                                       f"(it lists: {', '.join(self.voices()) or 'nothing'}); {INSTALL_HINT}")
         return tuple(have)
 
-    def synthesize(self, text: str, voice: str) -> np.ndarray:
+    def synthesize(self, text: str, voice: str, settings: Mapping[str, float] | None = None) -> np.ndarray:
+        """`settings` are flite voice features (`--setf name=value`), e.g. duration_stretch or
+        int_f0_target_mean (the mean pitch in Hz), overriding this synthesizer's own stretch."""
         if voice not in self.voices():
             raise TTSUnavailableError(f"flite has no voice {voice!r}; installed: {', '.join(self.voices())}")
+        features = {"duration_stretch": self.duration_stretch} if self.duration_stretch != 1.0 else {}
+        features.update(settings or {})
         with tempfile.TemporaryDirectory(prefix="wavllm-tts-") as folder:
             out = Path(folder) / "line.wav"
             command = [self._program(), "-voice", voice]
-            if self.duration_stretch != 1.0:
-                command += ["--setf", f"duration_stretch={self.duration_stretch}"]
+            for name, value in features.items():
+                command += ["--setf", f"{name}={value}"]
             self._run(command + ["-t", text, "-o", str(out)])
             samples, rate = sf.read(out, dtype="float32", always_2d=True)
         mono = samples.mean(axis=1)
