@@ -25,6 +25,7 @@ _LOG = logging.getLogger(__name__)
 
 RANDOM_PRESETS = {"tiny-random"}
 OFFICIAL_NAME = "wavllm-7b"
+OFFLINE_DEFAULT_NAME = "wavllm-mini"  # trained from PyPI-shipped parts; not the untrained wavllm-mini-base
 AUTO = "auto"
 
 
@@ -66,8 +67,11 @@ def materialize_preset(name: str, seed: int = 0) -> Path:
 
 
 def default_model_name() -> str:
-    """The converted official model when present, else the development preset."""
-    return OFFICIAL_NAME if is_model_dir(models_dir() / OFFICIAL_NAME) else "tiny-random"
+    """The converted official model, else the trained offline default, else the development preset."""
+    for name in (OFFICIAL_NAME, OFFLINE_DEFAULT_NAME):
+        if is_model_dir(models_dir() / name):
+            return name
+    return "tiny-random"
 
 
 def resolve_model_dir(name_or_dir: str) -> Path:
