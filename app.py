@@ -22,7 +22,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--share", action="store_true", help="also open a temporary public gradio.live link")
     parser.add_argument("--model", default=AUTO,
                         help="preset name, cached model name or model directory (default auto: the converted "
-                             "official model when present, else tiny-random)")
+                             "official model when present, else a trained wavllm-mini, else tiny-random)")
     parser.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
