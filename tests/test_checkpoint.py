@@ -477,3 +477,21 @@ def test_a_downloaded_html_error_page_is_rejected_and_removed(hub, tmp_path):
     with pytest.raises(DownloadError, match="web page"):
         download_release(cache_dir=tmp_path, out=tmp_path / "out", tokenizer=None, endpoint=hub.endpoint)
     assert not list(tmp_path.rglob(RELEASE_FILE))
+
+
+def test_eval_scores_the_converted_official_model(converted, tmp_path, capsys):
+    from test_training import write_manifest
+
+    manifest = write_manifest(tmp_path, [
+        ("asr_1", "Based on the attached audio, generate a comprehensive text transcription of the spoken content.",
+         "good morning", True),
+        ("sv_2", "Is there only one speaker in the audio clip?", "Yes", True),
+    ])
+    out = tmp_path / "report.json"
+    status = main(["eval", "--model", str(converted.directory), "--manifest", str(manifest), "--audio-root", str(tmp_path),
+                   "--out", str(out), "--max-new-tokens", "3", "--device", "cpu", "--no-progress"])
+    assert status == 0
+    report = json.loads(out.read_text())
+    assert [r["id"] for r in report["rows"]] == ["asr_1", "sv_2"]
+    assert all(r.get("error") in (None, "") for r in report["rows"])
+    assert report["scores"]["asr"]["metric"] == "wer" and set(report["scores"]) == {"asr", "sv"}
