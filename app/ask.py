@@ -20,7 +20,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from wavllm_core import cot
+from wavllm_core import cot, prompts
 from wavllm_core.audio import AudioError, load_audio
 from wavllm_core.generation import Answer, DecodingSettings
 from wavllm_core.processing import Turn, normalize_instruction
@@ -29,9 +29,9 @@ from . import cot_view
 from .service import MODEL_QUEUE, ModelService, friendly_error, refusal, sample_dir
 
 # Task presets: published WavLLM wordings where they exist (ASR, ST, SV, CoT), ours otherwise.
-TRANSCRIBE = "Based on the attached audio, generate a comprehensive text transcription of the spoken content."
-TRANSLATE = "Translate the audio clip into {language}."
-ONE_SPEAKER = "Is there only one speaker in the audio clip?"
+TRANSCRIBE = prompts.ASR
+TRANSLATE = prompts.TRANSLATE
+ONE_SPEAKER = prompts.ONE_SPEAKER
 HOW_MANY_SPEAKERS = "How many speakers are there in the audio clip?"
 EMOTION = "What is the emotion of the speaker? Answer with one word, such as happy, sad, angry or neutral."
 GAOKAO = "What will the man do next? A. Start to take exercise; B. Do as he always does; C. Change his working time."

@@ -12,21 +12,17 @@ import statistics
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wavllm_core.audio import load_audio, prepare_waveform  # noqa: E402
 from wavllm_core.generation import DecodingSettings, answer, peak_rss_mb  # noqa: E402
 from wavllm_core.hub import load_model  # noqa: E402
+from wavllm_core.training.toy_data import shaped_noise  # noqa: E402
 
 
 def synthetic_clip(seconds: float):
     """Speech-like noise (an envelope over white noise): the encoders' cost does not depend on content."""
-    rng = np.random.default_rng(0)
-    n = int(seconds * 16_000)
-    envelope = 0.5 + 0.5 * np.sin(np.linspace(0, 6 * np.pi * seconds, n))
-    return prepare_waveform((0.1 * envelope * rng.standard_normal(n)).astype(np.float32), 16_000)
+    return prepare_waveform(shaped_noise(seconds, seed=0), 16_000)
 
 
 def measure(loaded, clip, instruction: str, tokens: int, use_cache: bool, repeats: int) -> dict:

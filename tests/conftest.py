@@ -12,7 +12,6 @@ import tempfile
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("WAVLLM_HOME", tempfile.mkdtemp(prefix="wavllm-home-"))
 
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -22,14 +21,12 @@ from wavllm_core.hub import load_model  # noqa: E402
 from wavllm_core.modeling import WavLLMForConditionalGeneration  # noqa: E402
 from wavllm_core.processing import WavLLMProcessor  # noqa: E402
 from wavllm_core.tokenization import train_tiny_tokenizer  # noqa: E402
+from wavllm_core.training.toy_data import shaped_noise  # noqa: E402
 
 
 def speechlike(seconds: float, seed: int = 0) -> AudioClip:
     """Noise shaped by a slow envelope: cheap, deterministic, and not silent."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * 16_000)
-    envelope = 0.5 + 0.5 * np.sin(np.linspace(0, 6 * np.pi * seconds, n))
-    return prepare_waveform((0.1 * envelope * rng.standard_normal(n)).astype(np.float32), 16_000)
+    return prepare_waveform(shaped_noise(seconds, seed), 16_000)
 
 
 def with_trained_lora(model: WavLLMForConditionalGeneration, seed: int = 1) -> WavLLMForConditionalGeneration:

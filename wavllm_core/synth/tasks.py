@@ -17,6 +17,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .. import prompts
 from ..evaluation.answers import LETTERS
 from ..quiz.generator import PlannedConversation
 from ..quiz.scenarios import MAN, WOMAN
@@ -25,7 +26,7 @@ from .text_pool import split_of, words
 from .voices import FEMALE_VOICES, ClipPlan, VoiceStyle, draw_style, plan_clip
 
 ASR_PROMPTS = (
-    "Based on the attached audio, generate a comprehensive text transcription of the spoken content.",
+    prompts.ASR,
     "Transcribe the audio clip into text.",
     "Write down exactly what is said in the recording.",
     "What does the speaker say? Give the exact words.",
@@ -36,7 +37,7 @@ ASR_PROMPTS = (
     "Can you write down what you hear in this clip?",
 )
 ONE_SPEAKER_PROMPTS = (
-    "Is there only one speaker in the audio clip?",
+    prompts.ONE_SPEAKER,
     "Is only one person speaking in this recording?",
     "Does the recording contain just one speaker?",
     "Is this audio spoken by a single person?",

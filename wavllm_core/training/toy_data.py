@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from .. import prompts
 from ..audio import SAMPLE_RATE
 
 _WORDS = ("the cat sat on the mat", "good morning to you", "turn left at the light", "it is raining again")
 _EMOTIONS = ("happy", "sad", "angry", "neutral")
 _HEADER = ("id", "audio", "n_frames", "prompt", "tgt_text", "with_speech")
-ASR_PROMPT = "Based on the attached audio, generate a comprehensive text transcription of the spoken content."
+ASR_PROMPT = prompts.ASR
 
 
 def shaped_noise(seconds: float, seed: int) -> np.ndarray:
@@ -34,7 +35,7 @@ def _row(i: int) -> tuple[str, str, str, bool]:
     if kind == 0:
         return f"asr_{i}", ASR_PROMPT, _WORDS[i % len(_WORDS)], True
     if kind == 1:
-        return f"sv_{i}", "Is there only one speaker in the audio clip?", "Yes" if i % 2 else "No", True
+        return f"sv_{i}", prompts.ONE_SPEAKER, "Yes" if i % 2 else "No", True
     if kind == 2:
         return f"er_{i}", "What is the emotion of the speaker?", _EMOTIONS[i % len(_EMOTIONS)], True
     if kind == 3:
