@@ -445,3 +445,23 @@ def test_train_cli_reports_a_bad_manifest_as_an_error_line(tmp_path, capsys):
     base_config(tmp_path, manifest).to_yaml(path)
     assert cli.main(["train", "--config", str(path), "--no-progress"]) == 2
     assert "error: " in capsys.readouterr().err
+
+
+def test_the_encoder_cache_stores_fp16_and_reads_back_float32_close_to_the_original(tmp_path, fresh_model, processor):
+    from safetensors.torch import load_file
+
+    from wavllm_core.training.features import EncoderCache
+
+    manifest = write_manifest(tmp_path, [("asr_1", "Transcribe.", "hi", True)])
+    row = read_manifest(manifest)[0]
+    batch = processor(row.load_clip(), "")
+    inputs = {k: batch[k] for k in ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")}
+    original = extract_features(fresh_model, inputs)[0]
+    cache = EncoderCache(tmp_path / "cache", "fingerprint")
+    cache.put(row, original)
+    stored = load_file(next((tmp_path / "cache").rglob("*.safetensors")))
+    assert stored["semantic"].dtype == torch.float16
+    again = cache.get(row)
+    assert again.semantic.dtype == torch.float32
+    assert torch.allclose(again.semantic, original.semantic, rtol=1e-3, atol=1e-3)
+    assert torch.allclose(again.acoustic_layers, original.acoustic_layers, rtol=1e-3, atol=1e-3)
