@@ -272,13 +272,17 @@ class _Reader:
             raise self.fail(where, "conversations", "has no conversations")
         return [self.conversation(item, number, i) for i, item in enumerate(items)]
 
+    def claim_id(self, taken: set[str], value: str, kind: str, where: str) -> None:
+        """Ids are unique within a set: a second use is an error naming it."""
+        if value in taken:
+            raise self.fail(where, "id", f"duplicate {kind} id {value!r}")
+        taken.add(value)
+
     def conversation(self, item: Any, section: int, index: int) -> Conversation:
         where = f"section {section}, conversation #{index + 1}"
         cid = self.text(item, "id", where)
         where = f"section {section}, conversation {cid}"
-        if cid in self.conversation_ids:
-            raise self.fail(where, "id", f"duplicate conversation id {cid!r}")
-        self.conversation_ids.add(cid)
+        self.claim_id(self.conversation_ids, cid, "conversation", where)
         audio, duration = self.audio(item, where)
         voices = self.get(item, "voices", dict, where, optional=True) or {}
         transcript = tuple(self.line(line, f"{where}, transcript line {i + 1}", duration)
@@ -335,9 +339,7 @@ class _Reader:
         where = f"{conversation}, question #{index + 1}"
         qid = self.text(item, "id", where)
         where = f"{conversation}, question {qid}"
-        if qid in self.question_ids:
-            raise self.fail(where, "id", f"duplicate question id {qid!r}")
-        self.question_ids.add(qid)
+        self.claim_id(self.question_ids, qid, "question", where)
         options = self.get(item, "options", dict, where)
         if sorted(options) != list(LETTERS):
             raise self.fail(where, "options", f"has options {', '.join(sorted(map(str, options))) or 'none'}; "

@@ -262,25 +262,24 @@ def _word_choice(src: Sources, rng: random.Random, sentence: str) -> tuple[list[
     return options, options.index(answer)
 
 
-def which_word(src: Sources, rng: random.Random):
+def _sentence_with_word_choice(src: Sources, rng: random.Random):
+    """The next sentence that has a word-choice question, with its options and the right index."""
     while True:
         sentence = src.sentences.next()
         picked = _word_choice(src, rng, sentence.text)
         if picked:
-            break
-    options, correct = picked
+            return sentence, *picked
+
+
+def which_word(src: Sources, rng: random.Random):
+    sentence, options, correct = _sentence_with_word_choice(src, rng)
     clip = plan_clip(rng, [(sentence.text, src.style(rng))])
     prompt = f"{src.prompt(rng, WORD_PROMPTS)} {_options_text(options)}"
     return "sqa", prompt, choice_target(options, correct), clip, sentence.source, (sentence.text,)
 
 
 def text_which_word(src: Sources, rng: random.Random):
-    while True:
-        sentence = src.sentences.next()
-        picked = _word_choice(src, rng, sentence.text)
-        if picked:
-            break
-    options, correct = picked
+    sentence, options, correct = _sentence_with_word_choice(src, rng)
     prompt = f"Sentence: {sentence.text} {rng.choice(TEXT_WORD_PROMPTS)} {_options_text(options)}"
     return "text_sqa", prompt, choice_target(options, correct), None, sentence.source, (sentence.text,)
 
