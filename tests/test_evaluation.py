@@ -13,7 +13,9 @@ import torch
 
 from test_training import write_manifest
 from wavllm_core import cli
-from wavllm_core.evaluation.metrics import accuracy, bleu, bleu_tokenizer, normalize_english, word_error_rate
+from wavllm_core.evaluation.metrics import (
+    accuracy, bleu, bleu_tokenizer, content_word_recall, normalize_english, word_error_rate,
+)
 from wavllm_core.evaluation.runner import EvalSettings, _prepare, decode_rows, select_rows
 from wavllm_core.evaluation.scoring import RowResult, final_step, score_rows
 from wavllm_core.training.manifest import read_manifest
@@ -63,6 +65,15 @@ def test_wer_is_all_edits_over_all_reference_words_after_normalisation():
 
 def test_wer_counts_a_substitution_once():
     assert word_error_rate(["good morning"], ["good evening"]).wer == pytest.approx(50.0)
+
+
+def test_content_word_recall_counts_names_and_numbers_not_function_words():
+    result = content_word_recall(["Rebecca flew to Dubai in 2020.", "It is on the table."],
+                                 ["the becca flew to dubai in 2021", "it is on the table"])
+    # content words: rebecca, flew, dubai, 2020 | table; heard: flew, dubai, table
+    assert result.content_words == 5
+    assert result.recall == pytest.approx(100.0 * 3 / 5)
+    assert result.exact_rows == 1 and result.rows == 2
 
 
 def test_wer_without_normalisation_counts_case_and_punctuation():

@@ -1,4 +1,5 @@
-"""The wavllm-mini training configs: they load, chain stage 1 into stage 2 and read what `data make` writes."""
+"""The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 and read
+what `data make` writes."""
 
 from __future__ import annotations
 
@@ -14,21 +15,30 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 MANIFESTS = {f"{split}.tsv" for split in SPLITS} | {"train-multitask.tsv"}
 
 
+RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage2.yaml")
+
+
 @pytest.fixture(scope="module")
 def stages():
-    return TrainConfig.from_yaml(CONFIGS / "wavllm-mini-stage1.yaml"), TrainConfig.from_yaml(CONFIGS / "wavllm-mini-stage2.yaml")
+    return tuple(TrainConfig.from_yaml(CONFIGS / name) for name in RUNS)
 
 
-def test_both_stages_train_wavllm_mini_base(stages):
-    assert [c.model for c in stages] == [MINI_BASE_NAME, MINI_BASE_NAME]
-    assert [c.stage for c in stages] == [1, 2]
-    assert stages[1].prompt_aware
+def test_every_run_trains_wavllm_mini_base_through_the_two_stages(stages):
+    assert [c.model for c in stages] == [MINI_BASE_NAME] * 3
+    assert [c.stage for c in stages] == [1, 1, 2]
+    assert stages[2].prompt_aware
 
 
-def test_stage_2_starts_from_stage_1s_trained_parts(stages):
-    first, second = stages
-    assert Path(second.init_from) == Path(first.output_dir) / "trained.safetensors"
-    assert first.output_dir != second.output_dir
+def test_the_warm_up_trains_the_bridges_alone_with_the_alignment_loss(stages):
+    warmup = stages[0]
+    assert not warmup.train_lora and warmup.alignment_weight > 0 and warmup.init_from is None
+    assert all(c.train_lora for c in stages[1:])
+
+
+def test_each_run_starts_from_the_previous_runs_trained_parts(stages):
+    for before, after in zip(stages, stages[1:]):
+        assert Path(after.init_from) == Path(before.output_dir) / "trained.safetensors"
+    assert len({c.output_dir for c in stages}) == 3
 
 
 def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(stages):
@@ -36,7 +46,7 @@ def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cac
         paths = [Path(spec.path) for spec in config.train + config.validation]
         assert {p.parent for p in paths} == {Path(config.encoder_cache).parent}
         assert {p.name for p in paths} <= MANIFESTS
-    assert stages[0].encoder_cache == stages[1].encoder_cache
+    assert len({c.encoder_cache for c in stages}) == 1
 
 
 def test_the_configs_save_often_enough_to_resume_in_chunks(stages):

@@ -6,6 +6,7 @@ and accuracy. Scores are percentages, as papers report them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,41 @@ def word_error_rate(references: Sequence[str], hypotheses: Sequence[str], normal
     out = jiwer.process_words(refs, hyps)
     errors = out.substitutions + out.deletions + out.insertions
     return WordErrors(100.0 * errors / words, out.substitutions, out.deletions, out.insertions, words)
+
+
+# Function words: what is left after them (names, places, numbers, nouns, verbs) is what a model
+# can only get right by hearing it, not by knowing how sentences go.
+FUNCTION_WORDS = frozenset("""
+a an the and or but nor so yet if then than that this these those there here where when while who whom
+whose which what why how i me my mine we us our ours you your yours he him his she her hers it its they
+them their theirs am is are was were be been being have has had do does did done will would shall should
+can could may might must not no yes to of in on at by for from with without into onto over under about
+after before up down out off again very just also too as all any some each every both either neither
+one s t d ll m re ve let lets get got go goes going went""".split())
+
+
+@dataclass(frozen=True)
+class ContentWords:
+    """How many of the references' content words the hypotheses contain, and how many rows are exact."""
+
+    recall: float
+    content_words: int
+    exact_rows: int
+    rows: int
+
+
+def content_word_recall(references: Sequence[str], hypotheses: Sequence[str]) -> ContentWords:
+    """Recall (percent) of each reference's content words in its hypothesis, counted with multiplicity
+    after Whisper's normalisation, plus the rows whose normalised hypothesis equals the reference."""
+    found = total = exact = 0
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        ref, hyp = normalize_english(reference).split(), normalize_english(hypothesis).split()
+        exact += ref == hyp
+        wanted = Counter(word for word in ref if word not in FUNCTION_WORDS)
+        heard = Counter(hyp)
+        total += sum(wanted.values())
+        found += sum(min(count, heard[word]) for word, count in wanted.items())
+    return ContentWords(100.0 * found / total if total else 0.0, total, exact, len(references))
 
 
 def bleu_tokenizer(references: Sequence[str]) -> str:

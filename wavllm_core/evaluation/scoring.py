@@ -1,6 +1,7 @@
 """From hypotheses to per-task scores: what part of an answer is scored, how it is read, which metric.
 
-- asr: corpus WER after Whisper's English normalisation.
+- asr: corpus WER after Whisper's English normalisation, with the recall of content words (names,
+  places, numbers: words a model gets right only by hearing them) and the exactly right rows.
 - st: corpus BLEU (sacrebleu; its "zh" tokenizer for CJK targets).
 - cot: BLEU of the final step only: the answer's last non-empty line, without a leading
   "Label:" (the target is the last step's output, e.g. the German summary).
@@ -93,7 +94,10 @@ def score_task(task: str, rows: list[RowResult]) -> TaskScore:
             score.details = {"note": str(error)}
             return score
         score.value = errors.wer
-        score.details = {k: v for k, v in asdict(errors).items() if k != "wer"}
+        content = metrics.content_word_recall(references, hypotheses)
+        score.details = {**{k: v for k, v in asdict(errors).items() if k != "wer"},
+                         "content_word_recall": content.recall, "content_words": content.content_words,
+                         "exact_rows": content.exact_rows}
     elif metric == "bleu":
         tokenize = metrics.bleu_tokenizer(references)
         score.value = metrics.bleu(references, hypotheses, tokenize)

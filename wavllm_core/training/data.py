@@ -24,6 +24,7 @@ from torch.utils.data import Dataset
 
 from ..audio import SAMPLE_RATE
 from ..processing import IGNORE_INDEX, InputTooLongError, WavLLMProcessor
+from .alignment import alignment_targets
 from .features import AUDIO_INPUTS, ClipFeatures, EncoderCache
 from .manifest import ManifestError, ManifestRow
 
@@ -68,7 +69,7 @@ class TrainingData:
 
     def __init__(
         self, sources: Sequence[Sequence[ManifestRow]], weights: Sequence[float], batch_size: int, seed: int,
-        variants: PromptVariants | None = None, epoch_size: int | None = None,
+        variants: PromptVariants | None = None, epoch_size: int | None = None, length_buckets: int = 0,
     ):
         self.sources = [list(rows) for rows in sources]
         self.weights = list(weights)
@@ -79,6 +80,7 @@ class TrainingData:
         if self.epoch_size < batch_size:
             raise ValueError(f"an epoch has {self.epoch_size} examples, fewer than one batch of {batch_size}")
         self.batches_per_epoch = self.epoch_size // batch_size
+        self.length_buckets = length_buckets
 
     @lru_cache(maxsize=2)
     def epoch_order(self, epoch: int) -> list[tuple[int, int]]:
@@ -91,7 +93,20 @@ class TrainingData:
                 continue
             picks = np.concatenate([rng.permutation(len(rows)) for _ in range(-(-count // len(rows)))])[:count]
             order += [(source, int(i)) for i in picks]
-        return [order[i] for i in rng.permutation(len(order))]
+        order = [order[i] for i in rng.permutation(len(order))]
+        return self._bucketed(order, rng) if self.length_buckets else order
+
+    def _bucketed(self, order: list[tuple[int, int]], rng: np.random.Generator) -> list[tuple[int, int]]:
+        """Each window of `length_buckets` batches sorted by length and cut into batches, the
+        batches then shuffled within the window: less padding, and every window still mixes."""
+        window = self.length_buckets * self.batch_size
+        out: list[tuple[int, int]] = []
+        for start in range(0, len(order), window):
+            chunk = sorted(order[start : start + window], key=lambda pick: approximate_tokens(self.sources[pick[0]][pick[1]]))
+            batches = [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+            for b in rng.permutation(len(batches)):
+                out += batches[b]
+        return out
 
     def examples(self, position: int) -> list[Example]:
         epoch, index = divmod(position, self.batches_per_epoch)
@@ -101,6 +116,13 @@ class TrainingData:
             row = self.sources[source][i]
             out.append(Example(row, self.variants.pick(row, np.random.default_rng([self.seed, position, slot]))))
         return out
+
+
+def approximate_tokens(row: ManifestRow) -> float:
+    """A row's rough prompt length for bucketing: its audio frames at 12.5 Hz (from the manifest's
+    n_frames) plus about four characters a text token."""
+    audio = (row.n_frames or 0) / SAMPLE_RATE * 12.5 if row.with_speech else 0.0
+    return audio + (len(row.prompt) + len(row.target)) / 4
 
 
 def check_examples_fit(rows: Sequence[ManifestRow], processor: WavLLMProcessor, variants: PromptVariants) -> None:
@@ -142,6 +164,8 @@ class TrainBatch:
     audio_rows: list[ManifestRow]
     examples: int
     cached: list[ClipFeatures] | None = None
+    # Token ids of what each audio row says (None without a transcript), for the alignment loss.
+    transcripts: list[list[int] | None] | None = None
 
     @property
     def response_tokens(self) -> int:
@@ -194,7 +218,7 @@ class Collator:
         features = merge_features(audio, text, self.processor.tokenizer.pad_token_id)
         rows = [e.row for e in with_audio]
         cached = self.cache.get_all(rows) if self.cache is not None and rows else None
-        return TrainBatch(features, rows, len(examples), cached)
+        return TrainBatch(features, rows, len(examples), cached, alignment_targets(self.processor.tokenizer, rows))
 
 
 class PlannedBatches(Dataset):

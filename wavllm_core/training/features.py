@@ -79,6 +79,9 @@ class EncoderCache:
     def _path(self, row: ManifestRow) -> Path:
         return self.directory / f"{self.key(row)}.safetensors"
 
+    def has(self, row: ManifestRow) -> bool:
+        return self._path(row).is_file()
+
     def get(self, row: ManifestRow) -> ClipFeatures | None:
         path = self._path(row)
         if not path.is_file():
@@ -104,7 +107,7 @@ class EncoderCache:
 
     def fill(self, model: WavLLMForConditionalGeneration, processor, rows: Iterable[ManifestRow], progress: bool = True) -> int:
         """Compute and store the features of every audio row not cached yet; return how many."""
-        todo = {self.key(row): row for row in rows if row.with_speech and self.get(row) is None}
+        todo = {self.key(row): row for row in rows if row.with_speech and not self.has(row)}
         device = next(model.parameters()).device
         for row in tqdm(list(todo.values()), desc="encoder cache", unit="clip", disable=not progress):
             batch = processor(row.load_clip(), "", response="")  # audio tensors only; no answer budget

@@ -3,7 +3,8 @@
 Header row, tab-separated, columns matched by name (any order, extra columns kept):
 id, audio (path relative to an audio root), n_frames (may be a placeholder, so not checked),
 prompt, tgt_text, with_speech (True/False); optional start_frame / end_frame (sample offsets at
-16 kHz into the loaded audio) and task. Every problem names the file, the line and the column,
+16 kHz into the loaded audio), task, and transcript (what is said in the audio, for the
+alignment loss). Every problem names the file, the line and the column,
 so a bad manifest fails at once and says what to fix, not an hour into a run.
 """
 
@@ -16,7 +17,7 @@ from ..audio import AudioClip, load_audio
 from .tasks import infer_task
 
 REQUIRED_COLUMNS = ("id", "audio", "n_frames", "prompt", "tgt_text", "with_speech")
-OPTIONAL_COLUMNS = ("start_frame", "end_frame", "task")
+OPTIONAL_COLUMNS = ("start_frame", "end_frame", "task", "transcript")
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
@@ -44,6 +45,7 @@ class ManifestRow:
     n_frames: int | None = None
     start_frame: int | None = None
     end_frame: int | None = None
+    transcript: str | None = None
 
     def load_clip(self) -> AudioClip:
         """The row's audio, cut to [start_frame, end_frame) when the manifest gives them."""
@@ -151,6 +153,7 @@ def read_manifest(path: str | Path, audio_root: str | Path | None = None, check_
             id=row_id, prompt=prompt, target=values["tgt_text"].strip(), with_speech=with_speech, audio=audio,
             task=infer_task(row_id, prompt, values.get("task")), source=path, line=number,
             n_frames=_parse_placeholder_int(values["n_frames"]), start_frame=start, end_frame=end,
+            transcript=values.get("transcript", "").strip() or None,
         ))
     if not rows:
         raise ManifestError(path, None, None, "the manifest has a header but no rows")

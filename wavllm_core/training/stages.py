@@ -4,6 +4,8 @@ Stage 1 (mixed single tasks): both bridges (subsamplers, adapters, projectors), 
 acoustic layer weights and the LoRA, with a constant LoRA scale. Stage 2 (advanced multi-task):
 the same plus the prompt adapter, the LoRA now scaled by its r. `prompt_aware=False` trains stage 2
 with plain LoRA instead (prompt adapter frozen, constant scale), the paper's comparison.
+`lora=False` keeps the LoRA frozen: a bridge-only warm-up, so the LLM is not adapted to bridge
+output that does not carry the words yet.
 The speech encoders and the LLM's own weights never train.
 """
 
@@ -23,6 +25,7 @@ PROMPT_ADAPTER_PREFIX = "prompt_adapter."
 class StagePlan:
     stage: int
     prompt_aware: bool
+    lora: bool = True
 
     @property
     def trains_prompt_adapter(self) -> bool:
@@ -33,15 +36,17 @@ class StagePlan:
         return "prompt" if self.trains_prompt_adapter else "constant"
 
     def trains(self, name: str) -> bool:
-        if name.startswith(BRIDGE_PREFIXES) or name == LAYER_WEIGHTS or name.endswith(LORA_SUFFIXES):
+        if name.startswith(BRIDGE_PREFIXES) or name == LAYER_WEIGHTS:
             return True
+        if name.endswith(LORA_SUFFIXES):
+            return self.lora
         return self.trains_prompt_adapter and name.startswith(PROMPT_ADAPTER_PREFIX)
 
 
-def stage_plan(stage: int, prompt_aware: bool = True) -> StagePlan:
+def stage_plan(stage: int, prompt_aware: bool = True, lora: bool = True) -> StagePlan:
     if stage not in (1, 2):
         raise ValueError(f"stage must be 1 or 2, got {stage}")
-    return StagePlan(stage, prompt_aware)
+    return StagePlan(stage, prompt_aware, lora)
 
 
 def configure_stage(model: nn.Module, plan: StagePlan) -> list[str]:

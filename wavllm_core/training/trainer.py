@@ -24,6 +24,7 @@ from transformers import get_scheduler
 from ..hub import resolve_model_dir
 from ..modeling import WavLLMForConditionalGeneration
 from ..processing import WavLLMProcessor
+from .alignment import blank_token_id, ctc_alignment_loss
 from .checkpoint import (
     checkpoint_dir, latest_checkpoint, list_checkpoints, load_checkpoint, load_rng, prune_checkpoints, save_checkpoint,
     save_rng,
@@ -41,8 +42,8 @@ _LOG = logging.getLogger(__name__)
 TRAINED_PARTS = "trained.safetensors"
 LOG_FILE = "train_log.jsonl"
 # Settings that must not change when a run is resumed: they decide the data order and the schedule.
-RESUME_KEYS = ("model", "stage", "prompt_aware", "init_from", "train", "prompts", "seed", "batch_size", "grad_accum",
-               "max_steps", "epoch_size", "learning_rate", "weight_decay", "warmup_steps", "scheduler", "precision")
+RESUME_KEYS = ("model", "stage", "prompt_aware", "train_lora", "alignment_weight", "init_from", "train", "prompts", "seed", "batch_size", "grad_accum",
+               "max_steps", "epoch_size", "length_buckets", "learning_rate", "weight_decay", "warmup_steps", "scheduler", "precision")
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -80,7 +81,15 @@ class TrainingLog:
 
 
 def load_sources(specs: list[ManifestSpec], audio_root: str | None) -> list[list[ManifestRow]]:
-    return [read_manifest(spec.path, spec.audio_root or audio_root) for spec in specs]
+    sources = []
+    for spec in specs:
+        rows = read_manifest(spec.path, spec.audio_root or audio_root)[: spec.rows]
+        if spec.audio_only:
+            rows = [row for row in rows if row.with_speech]
+        if not rows:
+            raise ConfigError(f"{spec.path}: no rows left to train on (audio_only, and the first {spec.rows} rows are text only)")
+        sources.append(rows)
+    return sources
 
 
 class Trainer:
@@ -88,6 +97,7 @@ class Trainer:
         self.config = config
         self.progress = progress
         self.output_dir = Path(config.output_dir)
+        self._blank: int | None = None
 
     # Setup -------------------------------------------------------------------------------
 
@@ -111,14 +121,20 @@ class Trainer:
         directory = resolve_model_dir(self.config.model)
         model = WavLLMForConditionalGeneration.from_pretrained(directory, dtype=torch.float32)
         processor = WavLLMProcessor.from_pretrained(directory)
+        if self.config.attn_implementation:
+            model.language_model.set_attn_implementation(self.config.attn_implementation)
         if self.config.init_from:
             load_trained_parts(model, self.config.init_from)
-        names = configure_stage(model, stage_plan(self.config.stage, self.config.prompt_aware))
+        names = configure_stage(model, stage_plan(self.config.stage, self.config.prompt_aware, self.config.train_lora))
+        return model, processor, names
+
+    def _cast_frozen(self, model: WavLLMForConditionalGeneration) -> None:
+        """Frozen weights to base_dtype; after the encoder cache is filled, so cached features come
+        from the full-precision encoders that inference uses (and the cache key stays the same)."""
         frozen_dtype = _DTYPES[self.config.base_dtype]
         for param in model.parameters():
             if not param.requires_grad:
                 param.data = param.data.to(frozen_dtype)
-        return model, processor, names
 
     def _autocast(self, device: torch.device):
         precision = self.config.precision
@@ -150,21 +166,30 @@ class Trainer:
 
     # Steps -------------------------------------------------------------------------------
 
-    def _loss(self, ddp_model, model, batch: TrainBatch, device: torch.device) -> torch.Tensor:
+    def _loss(self, ddp_model, model, batch: TrainBatch, device: torch.device, alignment: bool = True) -> torch.Tensor:
+        """The model's loss; plus alignment_weight x the CTC alignment loss (training only, so
+        validation losses stay comparable across runs)."""
         inputs = batch.text_inputs(device)
         if not batch.audio_rows:
             with self._autocast(device):
                 return ddp_model(**inputs, inputs_embeds=model.get_input_embeddings()(inputs["input_ids"])).loss
         features = batch.cached if batch.cached is not None else extract_features(model, batch.audio_inputs(device))
+        encoded = as_encoder_outputs(features, next(model.parameters()).device)
         with self._autocast(device):
-            return ddp_model(**inputs, encoder_outputs=as_encoder_outputs(features, next(model.parameters()).device)).loss
+            loss = ddp_model(**inputs, encoder_outputs=encoded).loss
+            weight = self.config.alignment_weight
+            if alignment and weight and batch.transcripts:
+                extra = ctc_alignment_loss(model, encoded, batch.transcripts, self._blank)
+                if extra is not None:
+                    loss = loss + weight * extra
+        return loss
 
     def _validate(self, accelerator: Accelerator, model, batches: FixedBatches) -> float:
         model.eval()
         total = torch.zeros(2, device=accelerator.device)
         with torch.no_grad():
             for batch in DataLoader(batches, batch_size=None, collate_fn=unbatched, num_workers=self.config.num_workers):
-                loss = self._loss(model, model, batch, accelerator.device)
+                loss = self._loss(model, model, batch, accelerator.device, alignment=False)
                 total += torch.stack([loss.float() * batch.response_tokens, torch.tensor(float(batch.response_tokens))])
         model.train()
         total = accelerator.reduce(total, "sum")
@@ -181,7 +206,8 @@ class Trainer:
         if cache is not None and accelerator.is_main_process:
             cache.fill(model, processor, [r for rows in train_sources for r in rows] + val_rows, self.progress)
         accelerator.wait_for_everyone()
-        data = TrainingData(train_sources, [s.weight for s in cfg.train], cfg.batch_size, cfg.seed, variants, cfg.epoch_size)
+        data = TrainingData(train_sources, [s.weight for s in cfg.train], cfg.batch_size, cfg.seed, variants,
+                            cfg.epoch_size, cfg.length_buckets)
         collate = Collator(processor, cache)
         rank, world = accelerator.process_index, accelerator.num_processes
         val_batches = FixedBatches(val_rows, cfg.batch_size, collate, rank, world) if val_rows else None
@@ -197,7 +223,8 @@ class Trainer:
             sync = micro == cfg.grad_accum - 1
             with contextlib.nullcontext() if sync else accelerator.no_sync(ddp_model):
                 loss = self._loss(ddp_model, model, batch, device)
-                scaler.scale(loss / cfg.grad_accum).backward()
+                if loss.requires_grad:  # else nothing that trains touched this batch (text rows, frozen LoRA)
+                    scaler.scale(loss / cfg.grad_accum).backward()
             losses.append(loss.detach().float())
             examples += batch.examples * accelerator.num_processes
         scaler.unscale_(optimizer)
@@ -222,12 +249,14 @@ class Trainer:
         main = accelerator.is_main_process
         resume_dir = self._resume_dir(resume)
         model, processor, trainable = self._load_model()
+        self._blank = blank_token_id(processor.tokenizer)
         set_seed(cfg.seed)
         model.to(device)
         _LOG.info("training %d tensors (%d parameters): %s", len(trainable),
                   sum(p.numel() for p in model.parameters() if p.requires_grad), ", ".join(trainable[:6]))
 
         data, collate, val_batches = self._prepare_data(model, processor, train_sources, val_rows, accelerator)
+        self._cast_frozen(model)
 
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)

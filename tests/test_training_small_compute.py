@@ -1,0 +1,142 @@
+"""Training a small model on little compute: the CTC alignment loss on the fused audio frames, the
+bridge-only warm-up, manifest prefixes and length buckets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from conftest import speechlike
+from test_training import HEADER, base_config, own_model, write_manifest
+from wavllm_core.training.alignment import alignment_targets, blank_token_id, ctc_alignment_loss
+from wavllm_core.training.config import ConfigError
+from wavllm_core.training.data import TrainingData, approximate_tokens
+from wavllm_core.training.features import as_encoder_outputs, extract_features
+from wavllm_core.training.manifest import read_manifest
+from wavllm_core.training.stages import configure_stage, stage_plan
+from wavllm_core.training.trainer import load_sources, train
+
+AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_the_transcript_column_is_read_and_asr_rows_fall_back_to_their_answer(tmp_path, processor):
+    manifest = write_manifest(tmp_path, [("asr_1", "Transcribe.", "good morning", True),
+                                         ("sqa_2", "Who is speaking?", "A man", True),
+                                         ("sqa_3", "What time is it?", "Noon", True)],
+                              header=HEADER + ("transcript",))
+    text = manifest.read_text().splitlines()
+    text[3] += "it is twelve o'clock"
+    manifest.write_text("\n".join(text) + "\n")
+    rows = read_manifest(manifest)
+    assert [r.transcript for r in rows] == [None, None, "it is twelve o'clock"]
+    targets = alignment_targets(processor.tokenizer, rows)
+    assert targets[0] and targets[1] is None and targets[2]
+    assert blank_token_id(processor.tokenizer) not in targets[0] + targets[2]
+
+
+def _clips_and_targets(processor):
+    clips = [speechlike(2.0, 1), speechlike(3.0, 2)]
+    batch = processor(clips, ["Transcribe.", "Transcribe."])
+    tokenizer = processor.tokenizer
+    return batch, [tokenizer.encode(" hello there"), tokenizer.encode(" good")]
+
+
+def test_the_alignment_loss_trains_the_bridges_and_falls_on_a_fixed_batch(processor):
+    model = own_model()
+    configure_stage(model, stage_plan(1, lora=False))
+    batch, targets = _clips_and_targets(processor)
+    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    blank = blank_token_id(processor.tokenizer)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=1e-2)
+    losses = []
+    for _ in range(15):
+        loss = ctc_alignment_loss(model, encoded, targets, blank)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    assert model.semantic_bridge.projector.weight.grad.abs().sum() > 0
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_a_clip_whose_target_is_longer_than_its_frames_is_left_out(processor):
+    model = own_model()
+    batch, targets = _clips_and_targets(processor)
+    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    too_long = [list(range(5, 5 + 500)), None]
+    assert ctc_alignment_loss(model, encoded, too_long, blank_token_id(processor.tokenizer)) is None
+
+
+def test_the_bridge_only_warm_up_leaves_lora_frozen():
+    model = own_model()
+    names = configure_stage(model, stage_plan(1, lora=False))
+    assert names and not any("lora_" in n for n in names)
+    assert any(n.startswith("semantic_bridge.") for n in names)
+
+
+def test_a_negative_alignment_weight_is_refused(tmp_path):
+    manifest = write_manifest(tmp_path, [("asr_1", "Transcribe.", "hi", True)])
+    with pytest.raises(ConfigError, match="alignment_weight"):
+        base_config(tmp_path, manifest, alignment_weight=-1.0)
+
+
+def test_a_warm_up_run_with_alignment_ships_bridges_only_and_logs_a_comparable_val_loss(tmp_path):
+    manifest = write_manifest(tmp_path / "data", [("asr_1", "Transcribe.", "good morning", True),
+                                                  ("asr_2", "Transcribe.", "hello there", True)], seconds=2.0)
+    config = base_config(tmp_path, manifest, train_lora=False, alignment_weight=0.5, validation=[str(manifest)],
+                         eval_every=2, encoder_cache=str(tmp_path / "cache"))
+    result = train(config, progress=False)
+    tensors = load_file(result.trained_parts)
+    assert not any("lora_" in name for name in tensors) and "fusion.proj.weight" in tensors
+    records = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert sum("val_loss" in r for r in records) == 2 and all(r["loss"] > 0 for r in records if "loss" in r)
+
+
+def test_a_manifest_can_be_cut_to_its_first_rows(tmp_path):
+    manifest = write_manifest(tmp_path, [(f"text_{i}", "Say hi.", "hi", False) for i in range(5)])
+    config = base_config(tmp_path, manifest)
+    config.train[0].rows = 3
+    assert [r.id for r in load_sources(config.train, None)[0]] == ["text_0", "text_1", "text_2"]
+    with pytest.raises(ConfigError, match="rows"):
+        base_config(tmp_path, manifest, train=[{"path": str(manifest), "rows": 0}])
+
+
+def test_length_buckets_batch_rows_of_similar_length_and_keep_every_row_once(tmp_path):
+    rows = read_manifest(write_manifest(tmp_path, [(f"text_{i}", "Say it.", "word " * (1 + (i * 7) % 40), False)
+                                                   for i in range(64)]))
+    plain = TrainingData([rows], [1.0], batch_size=4, seed=0)
+    bucketed = TrainingData([rows], [1.0], batch_size=4, seed=0, length_buckets=8)
+
+    def spread(data: TrainingData) -> float:
+        batches = [[approximate_tokens(e.row) for e in data.examples(p)] for p in range(data.batches_per_epoch)]
+        return sum(max(b) - min(b) for b in batches) / len(batches)
+
+    ids = sorted(e.row.id for p in range(bucketed.batches_per_epoch) for e in bucketed.examples(p))
+    assert ids == sorted(r.id for r in rows)
+    assert spread(bucketed) < 0.5 * spread(plain)
+    again = TrainingData([rows], [1.0], batch_size=4, seed=0, length_buckets=8)
+    assert [e.row.id for e in again.examples(5)] == [e.row.id for e in bucketed.examples(5)]
+
+
+def test_a_warm_up_survives_batches_of_text_only_rows_and_audio_only_drops_them(tmp_path):
+    rows = [(f"text_{i}", "Say hi.", "hi", False) for i in range(4)] + [("asr_4", "Transcribe.", "good morning", True)]
+    manifest = write_manifest(tmp_path / "data", rows)
+    # 5 rows in batches of 2: each epoch has two batches, and one of them holds text rows only.
+    result = train(base_config(tmp_path / "a", manifest, train_lora=False, max_steps=4), progress=False)
+    assert result.finished
+    config = base_config(tmp_path / "b", manifest, train=[{"path": str(manifest), "audio_only": True}])
+    assert [r.id for r in load_sources(config.train, None)[0]] == ["asr_4"]
+    with pytest.raises(ConfigError, match="no rows left"):
+        load_sources(base_config(tmp_path, manifest, train=[{"path": str(manifest), "rows": 2, "audio_only": True}]).train, None)

@@ -1,0 +1,61 @@
+"""An auxiliary CTC loss that pulls the fused audio frames toward the LLM's own token embeddings.
+
+Why: with a small LLM and a few CPU hours, the language-model loss alone teaches the bridges only
+slowly which frames carry which words (a first try learned the sentence templates, not the words).
+CTC over the LLM's vocabulary, scored by the LLM's frozen output embeddings, asks each fused
+12.5 Hz frame to look like the token being spoken or like a blank, so the LLM comes to read the
+bridge output much as it reads text. The blank is the token of a lone space where the tokenizer
+has one (a frame that looks like extra whitespace does the LLM little harm), else the pad token.
+Only rows with a transcript (the manifest's `transcript` column, or the answer of an ASR row)
+take part; at inference nothing of this runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch.nn import functional as F
+
+from ..modeling import EncoderOutputs, WavLLMForConditionalGeneration
+from .manifest import ManifestRow
+
+
+def blank_token_id(tokenizer) -> int:
+    """The CTC blank: a lone space's token where there is one, else the pad token."""
+    space = tokenizer.encode(" ")
+    return space[0] if len(space) == 1 else tokenizer.pad_token_id
+
+
+def transcript_of(row: ManifestRow) -> str | None:
+    if row.transcript:
+        return row.transcript
+    return row.target if row.task == "asr" else None
+
+
+def alignment_targets(tokenizer, rows: Sequence[ManifestRow]) -> list[list[int] | None]:
+    """Token ids of what is said in each audio row (None where the row has no transcript); the
+    blank's id is dropped from a target, since CTC cannot emit it as a label."""
+    blank = blank_token_id(tokenizer)
+    targets: list[list[int] | None] = []
+    for row in rows:
+        text = transcript_of(row)
+        ids = [i for i in tokenizer.encode(" " + text) if i != blank] if text else []
+        targets.append(ids or None)
+    return targets
+
+
+def ctc_alignment_loss(
+    model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, targets: Sequence[list[int] | None], blank: int
+) -> torch.Tensor | None:
+    """Mean CTC loss (per target token) of the fused frames against the targets; None when no clip
+    has a target that fits its frames."""
+    audio, lengths = model.bridge_audio(encoded)
+    keep = [i for i, ids in enumerate(targets) if ids and len(ids) <= int(lengths[i])]
+    if not keep:
+        return None
+    logits = model.get_output_embeddings()(audio[keep].to(model.get_output_embeddings().weight.dtype))
+    log_probs = logits.float().log_softmax(-1).transpose(0, 1)
+    flat = torch.tensor([t for i in keep for t in targets[i]], dtype=torch.long, device=audio.device)
+    target_lengths = torch.tensor([len(targets[i]) for i in keep], dtype=torch.long, device=audio.device)
+    return F.ctc_loss(log_probs, flat, lengths[keep], target_lengths, blank=blank, reduction="mean", zero_infinity=True)
