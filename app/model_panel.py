@@ -27,6 +27,10 @@ def _count(parameters: int) -> str:
     return f"{parameters / 1e9:.2f} B" if parameters >= 1e9 else f"{parameters / 1e6:.1f} M"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def describe_model(info: ModelInfo) -> str:
     weights = "**untrained random weights** (development only)" if info.untrained else "trained"
     return "\n".join([
@@ -39,6 +43,7 @@ def describe_model(info: ModelInfo) -> str:
         f"| device | {info.device} |",
         f"| model memory | {info.memory_mb:,.0f} MB |",
         f"| process peak memory | {peak_rss_mb():,.0f} MB |",
+        *([f"| about | {_cell(info.summary)} |"] if info.summary else []),
     ])
 
 

@@ -57,6 +57,7 @@ class ModelInfo:
     device: str
     memory_mb: float
     untrained: bool
+    summary: str = ""
 
 
 def friendly_error(error: BaseException) -> str:
@@ -112,6 +113,7 @@ class ModelService:
             name=loaded.name, directory=str(loaded.directory), parameters=loaded.parameters,
             quantization=loaded.quantization, device=loaded.device,
             memory_mb=loaded.model.get_memory_footprint() / 2**20, untrained=loaded.untrained,
+            summary=loaded.summary,
         )
 
     def _current_model(self) -> LoadedModel:

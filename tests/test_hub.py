@@ -39,3 +39,9 @@ def test_the_converted_official_model_comes_first(empty_home):
 def test_a_directory_without_weights_is_not_a_model(tmp_path):
     with pytest.raises(hub.ModelNotFoundError, match="not a WavLLM model directory"):
         hub.resolve_model_dir(str(tmp_path))
+
+
+def test_a_model_card_gives_its_first_paragraph_as_the_summary(tmp_path):
+    (tmp_path / "README.md").write_text("# wavllm-mini\n\nA small model | trained on\nsynthetic speech.\n\n## Data\n\nMore.\n")
+    assert hub.model_card_summary(tmp_path) == "A small model | trained on synthetic speech."
+    assert hub.model_card_summary(tmp_path / "missing") == ""

@@ -120,6 +120,21 @@ class LoadedModel:
     def parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
+    @property
+    def summary(self) -> str:
+        """The model card's first paragraph (README.md in the model directory, as on a model hub),
+        so a user sees what a small model can and cannot do; '' without a card."""
+        return model_card_summary(self.directory)
+
+
+def model_card_summary(directory: Path) -> str:
+    try:
+        text = (Path(directory) / "README.md").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
+    return " ".join(paragraphs[0].split()) if paragraphs else ""
+
 
 def load_model(name_or_dir: str = AUTO, load_in_4bit: bool = False, device: str | None = None) -> LoadedModel:
     """Load a model by name or directory, optionally with its LLM in 4-bit NF4."""

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The figures of assets/wavllm-mini/README.md: `eval` on held-out generated data (sentences training
+# never saw, by training voices and by the held-out voice kal16), with and without the audio, and
+# `quiz run` on the bundled practice sets. Usage:
+#   scripts/evaluate-wavllm-mini.sh [MODEL] [DATA_DIR] [OUT_DIR] [ROWS]
+# MODEL defaults to wavllm-mini (`make setup` installs it), DATA_DIR to what `data make` wrote.
+set -euo pipefail
+model=${1:-wavllm-mini}
+data=${2:-artifacts/wavllm-mini-data}
+out=${3:-artifacts/wavllm-mini-eval}
+rows=${4:-30}
+py=${PY:-.venv/bin/python}
+mkdir -p "$out"
+
+# One manifest per task and voice group, cut from the test splits `data make` writes.
+for split in test-seen test-unseen; do
+  for task in asr sv sqa_quiz sqa_word; do
+    awk -F'\t' -v t="$task" 'NR == 1 || $1 ~ ("-" t "$")' "$data/$split.tsv" > "$data/$split-$task.tsv"
+  done
+done
+
+run() {  # name manifest [extra eval flags]
+  local name=$1 manifest=$2; shift 2
+  "$py" -m wavllm_core eval --model "$model" --manifest "$manifest" --limit "$rows" --seed 0 \
+    --max-new-tokens 96 --batch-size 4 --no-progress --out "$out/$name.json" "$@" | tail -n 4
+}
+for split in test-seen test-unseen; do
+  for task in asr sv sqa_quiz sqa_word; do
+    run "$split-$task" "$data/$split-$task.tsv"
+  done
+done
+for task in asr sv sqa_quiz sqa_word; do  # the same rows with silence in place of each clip
+  run "test-unseen-$task-ablated" "$data/test-unseen-$task.tsv" --ablate-audio
+done
+for set in assets/quiz/practice-*; do
+  "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json > "$out/quiz-$(basename "$set").json"
+done
+"$py" - "$out" <<'PY'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+for path in sorted(out.glob("*.json")):
+    report = json.loads(path.read_text())
+    if "scores" in report:
+        for task, score in report["scores"].items():
+            extra = score.get("details", {}).get("content_word_recall")
+            print(f"{path.stem:32} {task:6} {score['metric']:9} {score['value'] if score['value'] is not None else float('nan'):6.1f}  rows {score['rows']:3}"
+                  + (f"  content-word recall {extra:.1f}" if extra is not None else ""))
+    else:
+        print(f"{path.stem:32} quiz   accuracy  {100 * report.get('accuracy', 0):6.1f}  rows {len(report.get('answers', []))}")
+PY
