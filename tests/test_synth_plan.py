@@ -12,7 +12,7 @@ from wavllm_core.evaluation.answers import parse_options, read_choice
 from wavllm_core.quiz import bundled_sets
 from wavllm_core.synth.dataset import QUIZ_SEED_BASE, TEXT_SPLIT, DataOptions, bundled_quiz_lines, plan_dataset, quiz_stream
 from wavllm_core.synth.tasks import BUILDERS
-from wavllm_core.synth.text_pool import normalized, split_of
+from wavllm_core.synth.text_pool import build_pool, normalized, split_of
 
 OPTIONS = DataOptions(seed=3, examples=400, valid=40, test=80)
 
@@ -133,3 +133,18 @@ def test_speaker_answers_match_the_voices_in_the_clip(plan):
 def test_bad_options_are_refused_with_the_option_named(options, problem):
     with pytest.raises(ValueError, match=problem):
         DataOptions(**options)
+
+
+def test_word_question_distractors_are_as_common_as_the_word_said():
+    """A model with no audio must not find the spoken word by picking the most ordinary option
+    (an earlier generator let that guess score 83 %)."""
+    plan = plan_dataset(DataOptions(seed=3, examples=3000, valid=40, test=80))
+    counts = build_pool().vocabulary()
+    rows = [e for e in plan.all() if e.kind == "sqa_word"]
+    assert len(rows) > 200
+    hits = 0
+    for example in rows:
+        options = parse_options(example.prompt)
+        guess = max(options, key=lambda letter: counts[options[letter].lower()])
+        hits += guess == example.target[-2]
+    assert hits / len(rows) < 0.45

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import prompts
 from ..evaluation.answers import LETTERS
@@ -120,10 +120,14 @@ class Sources:
     sentences: Deck
     exchanges: Deck
     quiz: Deck
-    words: Sequence[str]
+    words: Sequence[str]  # dictionary words, most used first
     voices: tuple[str, ...]
     others: tuple[str, ...]
     canonical_prompts: bool  # test sets ask with the published prompts only
+    rank: dict[str, int] = field(init=False, repr=False)  # a word's place in `words`, most used first
+
+    def __post_init__(self) -> None:
+        self.rank = {word: i for i, word in enumerate(self.words)}
 
     def prompt(self, rng: random.Random, variants: Sequence[str]) -> str:
         if self.canonical_prompts or rng.random() < 0.35:
@@ -255,11 +259,27 @@ def _word_choice(src: Sources, rng: random.Random, sentence: str) -> tuple[list[
     if not candidates:
         return None
     answer = rng.choice(candidates)
-    near = [w for w in src.words if abs(len(w) - len(answer)) <= 1 and w not in said]
-    wrong = rng.sample(near, 2)
+    wrong = rng.sample(_frequency_neighbours(src, answer, said), 2)
     options = [answer, *wrong]
     rng.shuffle(options)
     return options, options.index(answer)
+
+
+def _frequency_neighbours(src: Sources, answer: str, said: set[str], wanted: int = 20) -> list[str]:
+    """Words of about the answer's length and frequency rank that the sentence does not say. An
+    earlier draw from every word of similar length let a model with no audio score 60 % by picking
+    the most ordinary option; neighbours in the frequency-ordered list leave no such cue."""
+    rank = src.rank[answer]
+    near: list[str] = []
+    for reach in range(1, len(src.words)):
+        for index in (rank - reach, rank + reach):
+            if 0 <= index < len(src.words):
+                word = src.words[index]
+                if abs(len(word) - len(answer)) <= 1 and word not in said:
+                    near.append(word)
+        if len(near) >= wanted:
+            break
+    return near
 
 
 def _sentence_with_word_choice(src: Sources, rng: random.Random):

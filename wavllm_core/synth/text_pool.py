@@ -109,8 +109,12 @@ def dictionary_words() -> frozenset[str]:
 
 
 def common_words(pool: TextPool, min_count: int = 3, lengths: tuple[int, int] = (4, 9)) -> list[str]:
-    """Dictionary words the pool uses at least `min_count` times, of 4-9 letters, sorted: words
-    worth spelling or picking from, spelled as the dictionary spells them."""
+    """Dictionary words the pool uses at least `min_count` times, of 4-9 letters, spelled as the
+    dictionary spells them: words worth spelling or picking from. Most used first, so that a word's
+    neighbours in the list are about as ordinary as it is (distractors a text-only guess can't tell
+    from the answer by how common they are)."""
     known = dictionary_words()
     low, high = lengths
-    return sorted(w for w, n in pool.vocabulary().items() if n >= min_count and low <= len(w) <= high and w in known)
+    counts = pool.vocabulary()
+    chosen = (w for w, n in counts.items() if n >= min_count and low <= len(w) <= high and w in known)
+    return sorted(chosen, key=lambda w: (-counts[w], w))
