@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The figures of assets/wavllm-mini/README.md: `eval` on held-out generated data (sentences training
 # never saw, by training voices and by the held-out voice kal16), with and without the audio, and
-# `quiz run` on the bundled practice sets. Usage:
+# `quiz run` on the bundled practice sets (also with silence). ASR runs add the bridge's CTC
+# read-out WER (`eval --readout`). Usage:
 #   scripts/evaluate-wavllm-mini.sh [MODEL] [DATA_DIR] [OUT_DIR] [ROWS]
 # MODEL defaults to wavllm-mini (`make setup` installs it), DATA_DIR to what `data make` wrote.
 set -euo pipefail
@@ -26,7 +27,7 @@ run() {  # name manifest [extra eval flags]
 }
 for split in test-seen test-unseen; do
   for task in asr sv sqa_quiz sqa_word; do
-    run "$split-$task" "$data/$split-$task.tsv"
+    run "$split-$task" "$data/$split-$task.tsv" $([ "$task" = asr ] && echo --readout)
   done
 done
 for task in asr sv sqa_quiz sqa_word; do  # the same rows with silence in place of each clip
@@ -34,6 +35,7 @@ for task in asr sv sqa_quiz sqa_word; do  # the same rows with silence in place 
 done
 for set in assets/quiz/practice-*; do
   "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json > "$out/quiz-$(basename "$set").json"
+  "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json --ablate-audio > "$out/quiz-$(basename "$set")-ablated.json"
 done
 "$py" - "$out" <<'PY'
 import json, pathlib, sys
@@ -42,9 +44,12 @@ for path in sorted(out.glob("*.json")):
     report = json.loads(path.read_text())
     if "scores" in report:
         for task, score in report["scores"].items():
-            extra = score.get("details", {}).get("content_word_recall")
+            details = score.get("details", {})
+            extra = details.get("content_word_recall")
+            readout = details.get("readout_wer")
             print(f"{path.stem:32} {task:6} {score['metric']:9} {score['value'] if score['value'] is not None else float('nan'):6.1f}  rows {score['rows']:3}"
-                  + (f"  content-word recall {extra:.1f}" if extra is not None else ""))
+                  + (f"  content-word recall {extra:.1f}" if extra is not None else "")
+                  + (f"  bridge read-out WER {readout:.1f}" if readout is not None else ""))
     else:
         print(f"{path.stem:32} quiz   accuracy  {100 * report.get('accuracy', 0):6.1f}  rows {len(report.get('answers', []))}")
 PY

@@ -18,6 +18,7 @@ from wavllm_core.evaluation.metrics import (
 )
 from wavllm_core.evaluation.runner import EvalSettings, _prepare, decode_rows, select_rows
 from wavllm_core.evaluation.scoring import RowResult, final_step, score_rows
+from wavllm_core.training.alignment import ctc_readout
 from wavllm_core.training.manifest import read_manifest
 
 SQA_PROMPT = "What will the man do next? A. Start to take exercise; B. Do as he always does; C. Change his working time."
@@ -163,6 +164,25 @@ def test_batched_decoding_gives_each_row_the_hypothesis_it_gets_alone(eval_manif
     assert [r.hypothesis for r in batched] == [r.hypothesis for r in alone]
 
 
+def test_the_readout_reads_frames_that_look_like_tokens_as_those_tokens(loaded_tiny, monkeypatch):
+    model = loaded_tiny.model
+    blank, a, b = 5, 17, 42
+    table = model.get_output_embeddings().weight.detach()
+    frames = torch.stack([table[i] * 50 for i in (a, a, blank, b, b, blank, a, blank)])
+    monkeypatch.setattr(model, "bridge_audio", lambda encoded: (frames[None], torch.tensor([7])))
+    assert ctc_readout(model, None, blank) == [[a, b, a]]
+
+
+def test_with_readout_asr_rows_get_the_bridge_transcript_and_its_wer(eval_manifest, loaded_tiny):
+    rows = read_manifest(eval_manifest)[:3]
+    results = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2, readout=True), progress=False)
+    assert isinstance(results[0].readout, str) and [r.readout for r in results[1:]] == [None, None]
+    scores = score_rows(results)
+    assert scores["asr"].details["readout_wer"] >= 0 and "readout_wer" not in scores["sv"].details
+    plain = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2), progress=False)
+    assert [r.hypothesis for r in plain] == [r.hypothesis for r in results] and plain[0].readout is None
+
+
 # The eval command -----------------------------------------------------------------------
 
 
@@ -194,6 +214,13 @@ def test_eval_cli_with_ablated_audio_records_it(tmp_path, eval_manifest, capsys)
     status, report, rows, _ = _run_eval(tmp_path, eval_manifest, "--ablate-audio", "--limit", "2", "--seed", "3")
     assert status == 0 and report["settings"]["ablate_audio"] is True and len(rows) == 2
     assert "audio ablated" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_eval_cli_with_readout_reports_the_bridge_wer(tmp_path, eval_manifest, capsys):
+    status, report, rows, _ = _run_eval(tmp_path, eval_manifest, "--readout")
+    assert status == 0 and "readout_wer" in report["scores"]["asr"]["details"]
+    assert rows[0]["readout"] is not None and "bridge read-out WER" in capsys.readouterr().out
 
 
 def test_eval_cli_reports_a_missing_manifest_as_an_error_line(tmp_path, capsys):

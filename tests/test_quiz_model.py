@@ -67,6 +67,19 @@ def test_a_limit_scores_only_the_questions_asked(quiz):
     assert report.result.total == 2 and [s.total for s in report.result.sections] == [1, 1]
 
 
+def test_with_the_audio_ablated_the_model_hears_silence_of_the_conversations_length(quiz):
+    heard = []
+
+    def ask(loaded, clip, prompt, settings):
+        heard.append(clip)
+        return _Reply("A")
+
+    plain, ablated = take_test(_Loaded(), quiz, ask=ask), take_test(_Loaded(), quiz, ask=ask, ablate_audio=True)
+    assert len(plain.rows) == len(ablated.rows) == 3
+    assert all(a.num_samples == b.num_samples for a, b in zip(heard[:3], heard[3:]))
+    assert any(clip.samples.any() for clip in heard[:3]) and not any(clip.samples.any() for clip in heard[3:])
+
+
 def test_a_question_the_model_cannot_take_is_recorded_and_the_run_goes_on(quiz):
     def ask(loaded, clip, prompt, settings):
         if "meet" in prompt:
@@ -156,3 +169,11 @@ def test_quiz_run_reports_accuracy_as_json(quiz, loaded_tiny, capsys):
                  "--device", "cpu", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["set"] == "tiny" and data["result"]["total"] == 1 and len(data["answers"]) == 1
+    assert data["ablate_audio"] is False
+
+
+@pytest.mark.slow
+def test_quiz_run_with_the_audio_ablated_says_so(quiz, loaded_tiny, capsys):
+    assert main(["quiz", "run", "--model", "tiny-random", "--set", str(quiz.directory), "--limit", "1",
+                 "--device", "cpu", "--ablate-audio"]) == 0
+    assert "(audio ablated: silence)" in capsys.readouterr().out

@@ -61,6 +61,8 @@ class EvalReport:
                 notes.append(f"not scored ({TASK_NAMES.get(task, task)}, open-ended)")
             elif score.value is None:
                 notes.append(score.details.get("note", "no score"))
+            if "readout_wer" in score.details:
+                notes.append(f"bridge read-out WER {score.details['readout_wer']:.2f}")
             value = "-" if score.value is None else f"{score.value:8.2f}"
             metric = _METRIC_LABELS.get(score.metric, "-")
             lines.append(f"{task:6} {score.rows:5d}  {metric:11} {value:>8}  {'; '.join(notes)}".rstrip())

@@ -1,7 +1,8 @@
 """From hypotheses to per-task scores: what part of an answer is scored, how it is read, which metric.
 
 - asr: corpus WER after Whisper's English normalisation, with the recall of content words (names,
-  places, numbers: words a model gets right only by hearing them) and the exactly right rows.
+  places, numbers: words a model gets right only by hearing them) and the exactly right rows;
+  with `--readout`, also the WER of the bridge's CTC read-out (`readout_wer`).
 - st: corpus BLEU (sacrebleu; its "zh" tokenizer for CJK targets).
 - cot: BLEU of the final step only: the answer's last non-empty line, without a leading
   "Label:" (the target is the last step's output, e.g. the German summary).
@@ -39,6 +40,7 @@ class RowResult:
     expected: str | None = None
     correct: bool | None = None
     error: str | None = None
+    readout: str | None = None  # the fused frames read back by greedy CTC (`eval --readout`, ASR rows)
 
 
 @dataclass
@@ -98,6 +100,9 @@ def score_task(task: str, rows: list[RowResult]) -> TaskScore:
         score.details = {**{k: v for k, v in asdict(errors).items() if k != "wer"},
                          "content_word_recall": content.recall, "content_words": content.content_words,
                          "exact_rows": content.exact_rows}
+        readouts = [row.readout for row in rows if row.readout is not None]
+        if readouts and len(readouts) == len(rows):
+            score.details["readout_wer"] = metrics.word_error_rate(references, readouts).wer
     elif metric == "bleu":
         tokenize = metrics.bleu_tokenizer(references)
         score.value = metrics.bleu(references, hypotheses, tokenize)

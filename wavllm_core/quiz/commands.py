@@ -47,16 +47,17 @@ def cmd_make(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     quiz = load_quiz(args.set)  # a broken set fails before a model is loaded
     loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
-    report = take_test(loaded, quiz, limit=args.limit)
+    report = take_test(loaded, quiz, limit=args.limit, ablate_audio=args.ablate_audio)
     result = report.result
     if args.json:
-        data = {"model": loaded.name, "set": quiz.id, "accuracy": round(report.accuracy, 4),
+        data = {"model": loaded.name, "set": quiz.id, "ablate_audio": args.ablate_audio, "accuracy": round(report.accuracy, 4),
                 "unreadable": report.unreadable, "failed": report.failed, "result": result.to_dict(),
                 "answers": [{"question_id": r.question_id, "reply": r.reply, "chosen": r.chosen, "answer": r.answer,
                              "error": r.error} for r in report.rows]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(f"{loaded.name} on {quiz.title}: {result.correct}/{result.total} correct "
+        heard = " (audio ablated: silence)" if args.ablate_audio else ""
+        sys.stdout.write(f"{loaded.name} on {quiz.title}{heard}: {result.correct}/{result.total} correct "
                          f"({100 * report.accuracy:.1f}%), {report.unreadable} unreadable, {report.failed} failed\n")
         for section in result.sections:
             sys.stdout.write(f"  section {section.number}: {section.correct}/{section.total} ({section.percent:.1f}%)\n")
@@ -101,6 +102,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
     run.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     run.add_argument("--json", action="store_true", help="print one JSON object with every answer")
+    run.add_argument("--ablate-audio", action="store_true", help="play silence of each conversation's length instead")
     run.set_defaults(run=cmd_run)
 
     check = commands.add_parser("check", help="validate a quiz set and summarise it")

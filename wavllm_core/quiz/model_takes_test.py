@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from tqdm import tqdm
 
-from ..audio import AudioClip, load_audio
+from ..audio import AudioClip, load_audio, silence_like
 from ..evaluation.answers import read_choice
 from ..generation import Answer, DecodingSettings, answer
 from ..hub import LoadedModel
@@ -73,10 +73,12 @@ class ModelTestReport:
 
 
 def take_test(loaded: LoadedModel, quiz: QuizSet, limit: int | None = None,
-              settings: DecodingSettings = TEST_SETTINGS, ask: Ask = _ask) -> ModelTestReport:
+              settings: DecodingSettings = TEST_SETTINGS, ask: Ask = _ask, ablate_audio: bool = False) -> ModelTestReport:
     """Ask the model every question (the first `limit` of them) and score its answers.
 
     The scores cover only the questions asked: with a limit, the set is cut to those questions.
+    `ablate_audio` plays silence of each conversation's length instead: what is left of the score
+    then comes from the questions' text alone.
     """
     if limit is not None and limit < 1:
         raise ValueError("--limit must be at least 1")
@@ -86,7 +88,8 @@ def take_test(loaded: LoadedModel, quiz: QuizSet, limit: int | None = None,
     for conversation, question in tqdm(pairs, desc=f"{loaded.name} takes {quiz.id}", disable=None):
         prompt = question.prompt()
         if conversation.id not in clips:
-            clips = {conversation.id: load_audio(conversation.audio)}  # one conversation's audio at a time
+            clip = load_audio(conversation.audio)
+            clips = {conversation.id: silence_like(clip) if ablate_audio else clip}  # one conversation at a time
         try:
             reply = ask(loaded, clips[conversation.id], prompt, settings).text
         except InputTooLongError as error:

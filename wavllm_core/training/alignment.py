@@ -7,7 +7,9 @@ CTC over the LLM's vocabulary, scored by the LLM's frozen output embeddings, ask
 bridge output much as it reads text. The blank is the token of a lone space where the tokenizer
 has one (a frame that looks like extra whitespace does the LLM little harm), else the pad token.
 Only rows with a transcript (the manifest's `transcript` column, or the answer of an ASR row)
-take part; at inference nothing of this runs.
+take part; at inference nothing of this runs. `ctc_readout` reads the fused frames back the same
+way (greedy CTC): `eval --readout` reports its WER beside the model's, which tells apart a bridge
+that does not carry the words from an LLM that does not use them.
 """
 
 from __future__ import annotations
@@ -59,3 +61,17 @@ def ctc_alignment_loss(
     flat = torch.tensor([t for i in keep for t in targets[i]], dtype=torch.long, device=audio.device)
     target_lengths = torch.tensor([len(targets[i]) for i in keep], dtype=torch.long, device=audio.device)
     return F.ctc_loss(log_probs, flat, lengths[keep], target_lengths, blank=blank, reduction="mean", zero_infinity=True)
+
+
+def ctc_readout(model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, blank: int) -> list[list[int]]:
+    """Greedy CTC decoding of each clip's fused frames: the most likely token per frame, repeats
+    merged, blanks dropped."""
+    with torch.no_grad():
+        audio, lengths = model.bridge_audio(encoded)
+        head = model.get_output_embeddings()
+        best = head(audio.to(head.weight.dtype)).argmax(-1)
+    clips = []
+    for ids, length in zip(best.tolist(), lengths.tolist()):
+        merged = [token for i, token in enumerate(ids[:length]) if i == 0 or token != ids[i - 1]]
+        clips.append([token for token in merged if token != blank])
+    return clips
