@@ -1,5 +1,5 @@
-"""The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 and read
-what `data make` writes."""
+"""The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
+continued stage 2 from the shipped parts) and read what `data make` writes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from wavllm_core.mini.build import MINI_BASE_NAME
+from wavllm_core.mini.install import SHIPPED_DIR
 from wavllm_core.synth.dataset import SPLITS
 from wavllm_core.training.config import TrainConfig
 
@@ -16,11 +17,17 @@ MANIFESTS = {f"{split}.tsv" for split in SPLITS} | {"train-multitask.tsv"}
 
 
 RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage2.yaml")
+MORE = "wavllm-mini-stage2-more.yaml"
 
 
 @pytest.fixture(scope="module")
 def stages():
     return tuple(TrainConfig.from_yaml(CONFIGS / name) for name in RUNS)
+
+
+@pytest.fixture(scope="module")
+def every_run(stages):
+    return (*stages, TrainConfig.from_yaml(CONFIGS / MORE))
 
 
 def test_every_run_trains_wavllm_mini_base_through_the_two_stages(stages):
@@ -41,14 +48,21 @@ def test_each_run_starts_from_the_previous_runs_trained_parts(stages):
     assert len({c.output_dir for c in stages}) == 3
 
 
-def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(stages):
-    for config in stages:
+def test_continued_training_starts_from_the_shipped_parts_in_stage_2(every_run):
+    more = every_run[-1]
+    assert Path(more.init_from) == Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
+    assert more.stage == 2 and more.prompt_aware and more.alignment_weight > 0
+    assert more.output_dir not in {c.output_dir for c in every_run[:-1]}
+
+
+def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(every_run):
+    for config in every_run:
         paths = [Path(spec.path) for spec in config.train + config.validation]
         assert {p.parent for p in paths} == {Path(config.encoder_cache).parent}
         assert {p.name for p in paths} <= MANIFESTS
-    assert len({c.encoder_cache for c in stages}) == 1
+    assert len({c.encoder_cache for c in every_run}) == 1
 
 
-def test_the_configs_save_often_enough_to_resume_in_chunks(stages):
-    for config in stages:
+def test_the_configs_save_often_enough_to_resume_in_chunks(every_run):
+    for config in every_run:
         assert 0 < config.save_every <= 500 and config.max_steps % config.save_every == 0

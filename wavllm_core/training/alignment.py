@@ -6,6 +6,10 @@ CTC over the LLM's vocabulary, scored by the LLM's frozen output embeddings, ask
 12.5 Hz frame to look like the token being spoken or like a blank, so the LLM comes to read the
 bridge output much as it reads text. The blank is the token of a lone space where the tokenizer
 has one (a frame that looks like extra whitespace does the LLM little harm), else the pad token.
+Frames are scored by direction only (cosine similarity to each token's embedding), and a second
+term holds their norm at the token embeddings' mean norm: CTC on raw frames drove their norm to 8x the token embeddings' (26 vs
+3.2 in wavllm-mini v0), so the LLM saw inputs unlike any text and learnt to ignore them even
+where the frames read back as the right words.
 Only rows with a transcript (the manifest's `transcript` column, or the answer of an ASR row)
 take part; at inference nothing of this runs. `ctc_readout` reads the fused frames back the same
 way (greedy CTC): `eval --readout` reports its WER beside the model's, which tells apart a bridge
@@ -21,6 +25,11 @@ from torch.nn import functional as F
 
 from ..modeling import EncoderOutputs, WavLLMForConditionalGeneration
 from .manifest import ManifestRow
+
+
+# Frames are scored against each token by cosine similarity at this temperature: sharp enough for
+# CTC to commit over a 49k vocabulary, whatever the scale of the LLM's embeddings.
+CTC_TEMPERATURE = 30.0
 
 
 def blank_token_id(tokenizer) -> int:
@@ -47,29 +56,40 @@ def alignment_targets(tokenizer, rows: Sequence[ManifestRow]) -> list[list[int] 
     return targets
 
 
+def token_logits(model: WavLLMForConditionalGeneration, frames: torch.Tensor) -> torch.Tensor:
+    """How much each frame looks like each token: cosine similarity to the LLM's output
+    embeddings, times CTC_TEMPERATURE (float32)."""
+    table = F.normalize(model.get_output_embeddings().weight.float(), dim=-1)
+    return F.normalize(frames.float(), dim=-1) @ table.T * CTC_TEMPERATURE
+
+
 def ctc_alignment_loss(
     model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, targets: Sequence[list[int] | None], blank: int
 ) -> torch.Tensor | None:
-    """Mean CTC loss (per target token) of the fused frames against the targets; None when no clip
+    """Mean CTC loss (per target token) of the fused frames against the targets, plus the mean
+    squared log ratio of each frame's norm to the token embeddings' mean norm; None when no clip
     has a target that fits its frames."""
     audio, lengths = model.bridge_audio(encoded)
     keep = [i for i, ids in enumerate(targets) if ids and len(ids) <= int(lengths[i])]
     if not keep:
         return None
-    logits = model.get_output_embeddings()(audio[keep].to(model.get_output_embeddings().weight.dtype))
-    log_probs = logits.float().log_softmax(-1).transpose(0, 1)
+    frames = audio[keep]
+    log_probs = token_logits(model, frames).log_softmax(-1).transpose(0, 1)
     flat = torch.tensor([t for i in keep for t in targets[i]], dtype=torch.long, device=audio.device)
     target_lengths = torch.tensor([len(targets[i]) for i in keep], dtype=torch.long, device=audio.device)
-    return F.ctc_loss(log_probs, flat, lengths[keep], target_lengths, blank=blank, reduction="mean", zero_infinity=True)
+    ctc = F.ctc_loss(log_probs, flat, lengths[keep], target_lengths, blank=blank, reduction="mean", zero_infinity=True)
+    token_norm = model.get_output_embeddings().weight.detach().float().norm(dim=-1).mean()
+    valid = torch.arange(frames.shape[1], device=audio.device)[None] < lengths[keep][:, None]
+    drift = (frames.float().norm(dim=-1).clamp_min(1e-6) / token_norm).log().square()[valid].mean()
+    return ctc + drift
 
 
 def ctc_readout(model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, blank: int) -> list[list[int]]:
-    """Greedy CTC decoding of each clip's fused frames: the most likely token per frame, repeats
-    merged, blanks dropped."""
+    """Greedy CTC decoding of each clip's fused frames: the most likely token per frame (scored as
+    in training), repeats merged, blanks dropped."""
     with torch.no_grad():
         audio, lengths = model.bridge_audio(encoded)
-        head = model.get_output_embeddings()
-        best = head(audio.to(head.weight.dtype)).argmax(-1)
+        best = token_logits(model, audio).argmax(-1)
     clips = []
     for ids, length in zip(best.tolist(), lengths.tolist()):
         merged = [token for i, token in enumerate(ids[:length]) if i == 0 or token != ids[i - 1]]
