@@ -19,7 +19,8 @@ from wavllm_core.training.data import TrainingData, approximate_tokens
 from wavllm_core.training.features import as_encoder_outputs, extract_features
 from wavllm_core.training.manifest import read_manifest
 from wavllm_core.training.stages import configure_stage, stage_plan
-from wavllm_core.training.trainer import load_sources, train
+from wavllm_core.training import trainer as trainer_module
+from wavllm_core.training.trainer import Trainer, load_sources, train
 
 AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
 
@@ -161,3 +162,19 @@ def test_a_warm_up_survives_batches_of_text_only_rows_and_audio_only_drops_them(
     assert [r.id for r in load_sources(config.train, None)[0]] == ["asr_4"]
     with pytest.raises(ConfigError, match="no rows left"):
         load_sources(base_config(tmp_path, manifest, train=[{"path": str(manifest), "rows": 2, "audio_only": True}]).train, None)
+
+
+@pytest.mark.parametrize("settings, warned", [
+    ({"precision": "bf16"}, True),
+    ({"precision": "no", "base_dtype": "bfloat16"}, True),
+    ({"precision": "no", "base_dtype": "float32"}, False),
+])
+def test_bf16_on_a_cpu_without_native_bf16_is_warned_about(tmp_path, monkeypatch, caplog, settings, warned):
+    manifest = write_manifest(tmp_path, [("asr_1", "Transcribe.", "hi", True)])
+    monkeypatch.setattr(trainer_module, "cpu_has_native_bf16", lambda: False)
+    Trainer(base_config(tmp_path, manifest, device="cpu", **settings))._accelerator(False)
+    assert ("no native bf16" in caplog.text) is warned
+    caplog.clear()
+    monkeypatch.setattr(trainer_module, "cpu_has_native_bf16", lambda: True)
+    Trainer(base_config(tmp_path, manifest, device="cpu", **settings))._accelerator(False)
+    assert "no native bf16" not in caplog.text
