@@ -4,8 +4,8 @@ Decoding goes through the model's own `generate` (r computed once per row and he
 step), greedy by default so that a score is reproducible. `ablate_audio` replaces every clip by
 silence of the same length (`audio.silence_like`): the drop from the normal score is what the
 score owes to the audio. `readout` also reads each ASR clip's fused frames back by greedy CTC
-(`training/alignment.py`): whether the words reach the LLM at all. Under `accelerate launch`, each process decodes every n-th row and the
-main process gathers and scores them all.
+(`training/alignment.py`): whether the words reach the LLM at all. Under `accelerate launch`, each
+process decodes every n-th row and the main process gathers and scores them all.
 """
 
 from __future__ import annotations
@@ -20,19 +20,19 @@ import torch
 from accelerate import PartialState
 from accelerate.utils import gather_object
 from tqdm.auto import tqdm
-from transformers import GenerationConfig
+from transformers import BatchFeature, GenerationConfig
 
 from ..audio import AudioClip, AudioError, silence_like
 from ..generation import DecodingSettings
 from ..hub import LoadedModel
 from ..processing import InputTooLongError
 from ..training.alignment import blank_token_id, ctc_readout
+from ..training.features import AUDIO_INPUTS
 from ..training.manifest import ManifestError, ManifestRow
 from .report import EvalReport
 from .scoring import RowResult, score_rows
 
 _LOG = logging.getLogger(__name__)
-ENCODER_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,22 @@ def _new_tokens_text(loaded: LoadedModel, ids: torch.Tensor) -> list[str]:
     return texts
 
 
-def _audio_features(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig):
+def _audio_features(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> BatchFeature:
     return loaded.processor(
         [p.clip for p in batch], [p.row.prompt for p in batch], max_new_tokens=config.max_new_tokens
     ).to(loaded.device)
 
 
-def _generate_with_audio(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> list[str]:
-    features = _audio_features(loaded, batch, config)
+def _generate_with_audio(loaded: LoadedModel, features: BatchFeature, config: GenerationConfig) -> list[str]:
     return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config))
 
 
-def _readouts(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> list[str | None]:
-    """The bridge's CTC read-out of each ASR row's clip (None for other rows)."""
+def _readouts(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature) -> list[str | None]:
+    """The bridge's CTC read-out of each ASR row's clip (None for other rows), from the batch's
+    processor features that generation used."""
     if not any(p.row.task == "asr" for p in batch):
         return [None] * len(batch)
-    features = _audio_features(loaded, batch, config)
-    encoded = loaded.model.encode_audio(*(features[key] for key in ENCODER_INPUTS))
+    encoded = loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS))
     ids = ctc_readout(loaded.model, encoded, blank_token_id(loaded.processor.tokenizer))
     return [loaded.processor.decode(row).strip() if p.row.task == "asr" else None for p, row in zip(batch, ids)]
 
@@ -164,10 +163,15 @@ def decode_rows(
     bar.update(len(results))
     for batch in _batches(pending, max(settings.batch_size, 1)):
         torch.manual_seed(settings.seed + batch[0].index)
-        with_audio = batch[0].clip is not None
-        generate = _generate_with_audio if with_audio else _generate_text_only
-        readouts = _readouts(loaded, batch, config) if settings.readout and with_audio else [None] * len(batch)
-        for item, text, readout in zip(batch, generate(loaded, batch, config), readouts):
+        readouts: list[str | None] = [None] * len(batch)
+        if batch[0].clip is None:
+            texts = _generate_text_only(loaded, batch, config)
+        else:
+            features = _audio_features(loaded, batch, config)
+            texts = _generate_with_audio(loaded, features, config)
+            if settings.readout:
+                readouts = _readouts(loaded, batch, features)
+        for item, text, readout in zip(batch, texts, readouts):
             results.append(RowResult(item.index, item.row.id, item.row.task, item.row.prompt, item.row.target, text,
                                      readout=readout))
         bar.update(len(batch))

@@ -7,9 +7,9 @@ CTC over the LLM's vocabulary, scored by the LLM's frozen output embeddings, ask
 bridge output much as it reads text. The blank is the token of a lone space where the tokenizer
 has one (a frame that looks like extra whitespace does the LLM little harm), else the pad token.
 Frames are scored by direction only (cosine similarity to each token's embedding), and a second
-term holds their norm at the token embeddings' mean norm: CTC on raw frames drove their norm to 8x the token embeddings' (26 vs
-3.2 in wavllm-mini v0), so the LLM saw inputs unlike any text and learnt to ignore them even
-where the frames read back as the right words.
+term holds their norm at the token embeddings' mean norm: CTC on raw frames drove their norm to 8x
+the token embeddings' (26 vs 3.2 in wavllm-mini v0), so the LLM saw inputs unlike any text and
+learnt to ignore them even where the frames read back as the right words.
 Only rows with a transcript (the manifest's `transcript` column, or the answer of an ASR row)
 take part; at inference nothing of this runs. `ctc_readout` reads the fused frames back the same
 way (greedy CTC): `eval --readout` reports its WER beside the model's, which tells apart a bridge
