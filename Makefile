@@ -38,6 +38,7 @@ benchmarks: setup
 	$(PY) benchmarks/generation.py --model auto
 	$(PY) benchmarks/load.py
 	$(PY) benchmarks/convert.py
+	$(PY) benchmarks/cpu_bf16.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts
