@@ -39,6 +39,7 @@ benchmarks: setup
 	$(PY) benchmarks/load.py
 	$(PY) benchmarks/convert.py
 	$(PY) benchmarks/cpu_bf16.py
+	$(PY) benchmarks/training_step.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts

@@ -229,6 +229,21 @@ def test_a_batch_mixing_audio_and_text_only_rows_puts_the_audio_rows_first(mixed
     assert torch.isfinite(out.loss)
 
 
+def test_the_response_loss_equals_the_models_own_loss_from_the_response_positions_alone(mixed_manifest, processor, fresh_model):
+    from wavllm_core.training.data import Example
+    from wavllm_core.training.loss import response_loss
+
+    rows = read_manifest(mixed_manifest)
+    batch = Collator(processor)([Example(row, row.prompt) for row in rows])
+    inputs = batch.text_inputs("cpu")
+    encoded = as_encoder_outputs(extract_features(fresh_model, batch.audio_inputs("cpu")), torch.device("cpu"))
+    with torch.no_grad():
+        own = fresh_model(**inputs, encoder_outputs=encoded).loss
+        ours = response_loss(fresh_model, inputs, encoder_outputs=encoded)
+    assert torch.allclose(ours, own, atol=1e-5)
+    assert batch.response_tokens < inputs["labels"].numel() / 2  # most positions were never projected
+
+
 def test_cached_features_give_the_models_own_audio_embeddings(fresh_model, processor):
     batch = processor([speechlike(1.0, 1), speechlike(1.5, 2)], ["a", "b"])
     inputs = {k: batch[k] for k in ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")}

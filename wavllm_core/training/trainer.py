@@ -33,6 +33,7 @@ from .config import ConfigError, ManifestSpec, TrainConfig
 from .data import (
     Collator, FixedBatches, PlannedBatches, PromptVariants, TrainBatch, TrainingData, check_examples_fit, unbatched,
 )
+from .loss import response_loss
 from .features import EncoderCache, as_encoder_outputs, encoder_fingerprint, extract_features
 from .manifest import ManifestRow, read_manifest
 from .parts import load_trained_parts, save_trained_parts
@@ -178,16 +179,16 @@ class Trainer:
     # Steps -------------------------------------------------------------------------------
 
     def _loss(self, ddp_model, model, batch: TrainBatch, device: torch.device, alignment: bool = True) -> torch.Tensor:
-        """The model's loss; plus alignment_weight x the CTC alignment loss (training only, so
+        """The response loss; plus alignment_weight x the CTC alignment loss (training only, so
         validation losses stay comparable across runs)."""
         inputs = batch.text_inputs(device)
         if not batch.audio_rows:
             with self._autocast(device):
-                return ddp_model(**inputs, inputs_embeds=model.get_input_embeddings()(inputs["input_ids"])).loss
+                return response_loss(ddp_model, inputs, inputs_embeds=model.get_input_embeddings()(inputs["input_ids"]))
         features = batch.cached if batch.cached is not None else extract_features(model, batch.audio_inputs(device))
         encoded = as_encoder_outputs(features, next(model.parameters()).device)
         with self._autocast(device):
-            loss = ddp_model(**inputs, encoder_outputs=encoded).loss
+            loss = response_loss(ddp_model, inputs, encoder_outputs=encoded)
             weight = self.config.alignment_weight
             if alignment and weight and batch.transcripts:
                 extra = ctc_alignment_loss(model, encoded, batch.transcripts, self._blank)
