@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from timing import median_seconds  # noqa: E402
 from wavllm_core.training.trainer import cpu_has_native_bf16  # noqa: E402
-
-
-def _median_ms(run, repeats: int) -> float:
-    run()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return 1000 * sorted(times)[len(times) // 2]
 
 
 def main() -> int:
@@ -44,9 +34,9 @@ def main() -> int:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             return x @ w
 
-    fp32 = _median_ms(lambda: x @ w, args.repeats)
-    bf16 = _median_ms(lambda: xb @ wb, args.repeats)
-    mixed = _median_ms(autocast, args.repeats)
+    fp32 = 1000 * median_seconds(lambda: x @ w, args.repeats)
+    bf16 = 1000 * median_seconds(lambda: xb @ wb, args.repeats)
+    mixed = 1000 * median_seconds(autocast, args.repeats)
     print(f"CPU has native bf16: {cpu_has_native_bf16()}; torch threads: {torch.get_num_threads()}")
     print(f"{args.rows}x576 @ 576x1536, median of {args.repeats}:")
     print(f"  fp32           {fp32:9.2f} ms  1.00x")

@@ -11,17 +11,17 @@ projection of audio frames and prompt tokens is work whose result the loss never
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from timing import median_seconds  # noqa: E402
 from wavllm_core.audio import prepare_waveform  # noqa: E402
 from wavllm_core.hub import load_model  # noqa: E402
+from wavllm_core.processing import IGNORE_INDEX  # noqa: E402
 from wavllm_core.training.alignment import blank_token_id, ctc_alignment_loss  # noqa: E402
 from wavllm_core.training.data import TEXT_INPUTS  # noqa: E402
 from wavllm_core.training.features import AUDIO_INPUTS, as_encoder_outputs, extract_features  # noqa: E402
@@ -30,16 +30,6 @@ from wavllm_core.training.stages import configure_stage, stage_plan  # noqa: E40
 from wavllm_core.training.toy_data import shaped_noise  # noqa: E402
 
 SENTENCE = "the small boat left the harbour at seven and reached the island before the storm came in"
-
-
-def _median_s(step, repeats: int) -> float:
-    step()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> int:
@@ -66,11 +56,11 @@ def main() -> int:
         model.zero_grad(set_to_none=True)
         loss_of().backward()
 
-    own = _median_s(lambda: step(lambda: model(**text, encoder_outputs=encoded).loss), args.repeats)
-    ours = _median_s(lambda: step(lambda: response_loss(model, text, encoder_outputs=encoded)), args.repeats)
-    with_ctc = _median_s(lambda: step(lambda: response_loss(model, text, encoder_outputs=encoded)
+    own = median_seconds(lambda: step(lambda: model(**text, encoder_outputs=encoded).loss), args.repeats)
+    ours = median_seconds(lambda: step(lambda: response_loss(model, text, encoder_outputs=encoded)), args.repeats)
+    with_ctc = median_seconds(lambda: step(lambda: response_loss(model, text, encoder_outputs=encoded)
                                       + 0.2 * ctc_alignment_loss(model, encoded, targets, blank)), args.repeats)
-    labelled = int((text["labels"] != -100).sum())
+    labelled = int((text["labels"] != IGNORE_INDEX).sum())
     print(f"{args.model}, batch {args.batch} x {text['input_ids'].shape[1]} positions ({labelled} labelled), "
           f"{args.seconds:g} s clips, torch threads {torch.get_num_threads()}, median of {args.repeats}:")
     print(f"  model's own loss (all positions)   {own:7.2f} s  1.00x")

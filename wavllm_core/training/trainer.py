@@ -33,8 +33,8 @@ from .config import ConfigError, ManifestSpec, TrainConfig
 from .data import (
     Collator, FixedBatches, PlannedBatches, PromptVariants, TrainBatch, TrainingData, check_examples_fit, unbatched,
 )
-from .loss import response_loss
 from .features import EncoderCache, as_encoder_outputs, encoder_fingerprint, extract_features
+from .loss import response_loss
 from .manifest import ManifestRow, read_manifest
 from .parts import load_trained_parts, save_trained_parts
 from .stages import configure_stage, stage_plan
