@@ -2,7 +2,8 @@
 # The figures of assets/wavllm-mini/README.md: `eval` on held-out generated data (sentences training
 # never saw, by training voices and by the held-out voice kal16), with and without the audio, and
 # `quiz run` on the bundled practice sets (also with silence). ASR runs add the bridge's CTC
-# read-out WER (`eval --readout`). Usage:
+# read-out WER (`eval --readout`). Multiple choice is measured twice: from the model's written reply,
+# and by the likeliest option (`--by-likelihood`, files named *-likelihood*). Usage:
 #   scripts/evaluate-wavllm-mini.sh [MODEL] [DATA_DIR] [OUT_DIR] [ROWS]
 # MODEL defaults to wavllm-mini (`make setup` installs it), DATA_DIR to what `data make` wrote.
 set -euo pipefail
@@ -33,9 +34,20 @@ done
 for task in asr sv sqa_quiz sqa_word; do  # the same rows with silence in place of each clip
   run "test-unseen-$task-ablated" "$data/test-unseen-$task.tsv" --ablate-audio
 done
+for split in test-seen test-unseen; do
+  for task in sqa_quiz sqa_word; do
+    run "$split-$task-likelihood" "$data/$split-$task.tsv" --by-likelihood
+  done
+done
+for task in sqa_quiz sqa_word; do
+  run "test-unseen-$task-likelihood-ablated" "$data/test-unseen-$task.tsv" --by-likelihood --ablate-audio
+done
 for set in assets/quiz/practice-*; do
-  "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json > "$out/quiz-$(basename "$set").json"
-  "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json --ablate-audio > "$out/quiz-$(basename "$set")-ablated.json"
+  for way in "" --by-likelihood; do
+    name="$out/quiz-$(basename "$set")${way:+-likelihood}"
+    "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json $way > "$name.json"
+    "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json $way --ablate-audio > "$name-ablated.json"
+  done
 done
 "$py" - "$out" <<'PY'
 import json, pathlib, sys

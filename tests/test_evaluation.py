@@ -183,6 +183,15 @@ def test_with_readout_asr_rows_get_the_bridge_transcript_and_its_wer(eval_manife
     assert [r.hypothesis for r in plain] == [r.hypothesis for r in results] and plain[0].readout is None
 
 
+def test_by_likelihood_multiple_choice_rows_get_an_options_reply_and_the_rest_are_decoded(eval_manifest, loaded_tiny):
+    rows = read_manifest(eval_manifest)[:3]
+    results = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2, by_likelihood=True), progress=False)
+    plain = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2), progress=False)
+    assert [r.id for r in results] == [r.id for r in rows]
+    assert results[2].hypothesis in {"Start to take exercise (A)", "Do as he always does (B)", "Change his working time (C)"}
+    assert [r.hypothesis for r in results[:2]] == [r.hypothesis for r in plain[:2]]
+
+
 # The eval command -----------------------------------------------------------------------
 
 
@@ -221,6 +230,13 @@ def test_eval_cli_with_readout_reports_the_bridge_wer(tmp_path, eval_manifest, c
     status, report, rows, _ = _run_eval(tmp_path, eval_manifest, "--readout")
     assert status == 0 and "readout_wer" in report["scores"]["asr"]["details"]
     assert rows[0]["readout"] is not None and "bridge read-out WER" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_eval_cli_by_likelihood_records_it(tmp_path, eval_manifest, capsys):
+    status, report, rows, _ = _run_eval(tmp_path, eval_manifest, "--by-likelihood")
+    assert status == 0 and report["settings"]["by_likelihood"] is True
+    assert next(r for r in rows if r["id"] == "sqa_3")["hypothesis"].endswith(("(A)", "(B)", "(C)"))
 
 
 def test_eval_cli_reports_a_missing_manifest_as_an_error_line(tmp_path, capsys):

@@ -10,6 +10,7 @@ from quiz_sets import write_fake_release, write_tiny_set
 from wavllm_core.cli import main
 from wavllm_core.evaluation.answers import read_choice
 from wavllm_core.generation import DecodingSettings
+from wavllm_core.option_scoring import OptionScores, option_replies
 from wavllm_core.quiz import load_quiz
 from wavllm_core.quiz.model_takes_test import (
     COT_INSTRUCTION, explain_question, read_final_choice, take_test,
@@ -78,6 +79,17 @@ def test_with_the_audio_ablated_the_model_hears_silence_of_the_conversations_len
     assert len(plain.rows) == len(ablated.rows) == 3
     assert all(a.num_samples == b.num_samples for a, b in zip(heard[:3], heard[3:]))
     assert any(clip.samples.any() for clip in heard[:3]) and not any(clip.samples.any() for clip in heard[3:])
+
+
+def test_by_likelihood_the_likeliest_option_is_the_answer_and_its_scores_are_kept(quiz):
+    def score(loaded, clip, prompt, options):
+        favoured = {"meet": "B", "pay": "C", "for?": "C"}[next(k for k in ("meet", "pay", "for?") if k in prompt)]
+        return OptionScores(option_replies(options), {letter: 0.0 if letter == favoured else -1.0 for letter in options})
+
+    report = take_test(_Loaded(), quiz, ask=_scripted({}), score=score)
+    assert [(r.chosen, r.correct) for r in report.rows] == [("B", True), ("C", True), ("C", False)]
+    assert report.rows[0].reply == "At 6:30 (B)" and report.rows[0].option_scores == {"A": -1.0, "B": 0.0, "C": -1.0}
+    assert report.unreadable == 0
 
 
 def test_a_question_the_model_cannot_take_is_recorded_and_the_run_goes_on(quiz):
@@ -170,6 +182,15 @@ def test_quiz_run_reports_accuracy_as_json(quiz, loaded_tiny, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["set"] == "tiny" and data["result"]["total"] == 1 and len(data["answers"]) == 1
     assert data["ablate_audio"] is False
+
+
+@pytest.mark.slow
+def test_quiz_run_by_likelihood_answers_every_question_with_its_option_scores(quiz, loaded_tiny, capsys):
+    assert main(["quiz", "run", "--model", "tiny-random", "--set", str(quiz.directory), "--limit", "2",
+                 "--device", "cpu", "--json", "--by-likelihood"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["by_likelihood"] is True and data["unreadable"] == 0
+    assert all(a["chosen"] in a["option_scores"] and len(a["option_scores"]) == 3 for a in data["answers"])
 
 
 @pytest.mark.slow

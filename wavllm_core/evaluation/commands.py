@@ -29,7 +29,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     settings = EvalSettings(
         max_new_tokens=args.max_new_tokens, greedy=not args.sample, temperature=args.temperature, top_p=args.top_p,
         seed=args.seed, batch_size=args.batch_size, ablate_audio=args.ablate_audio, limit=args.limit,
-        readout=args.readout,
+        readout=args.readout, by_likelihood=args.by_likelihood,
     )
     report = evaluate(loaded, rows, settings, manifest=str(args.manifest), state=state, progress=not args.no_progress)
     if not state.is_main_process:
@@ -65,6 +65,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ablate-audio", action="store_true", help="replace every clip by silence of the same length")
     parser.add_argument("--readout", action="store_true",
                         help="also read ASR clips' fused frames back by greedy CTC and report that WER (readout_wer)")
+    parser.add_argument("--by-likelihood", action="store_true",
+                        help="answer multiple-choice rows with audio by the likeliest option instead of decoding")
     parser.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: this process's accelerate device)")
     parser.add_argument("--no-progress", action="store_true")

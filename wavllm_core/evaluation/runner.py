@@ -4,8 +4,10 @@ Decoding goes through the model's own `generate` (r computed once per row and he
 step), greedy by default so that a score is reproducible. `ablate_audio` replaces every clip by
 silence of the same length (`audio.silence_like`): the drop from the normal score is what the
 score owes to the audio. `readout` also reads each ASR clip's fused frames back by greedy CTC
-(`training/alignment.py`): whether the words reach the LLM at all. Under `accelerate launch`, each
-process decodes every n-th row and the main process gathers and scores them all.
+(`training/alignment.py`): whether the words reach the LLM at all. `by_likelihood` answers each
+multiple-choice row with audio by scoring its options (`option_scoring.py`) instead of decoding.
+Under `accelerate launch`, each process decodes every n-th row and the main process gathers and
+scores them all.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from transformers import BatchFeature, GenerationConfig
 from ..audio import AudioClip, AudioError, silence_like
 from ..generation import DecodingSettings
 from ..hub import LoadedModel
+from ..option_scoring import score_options
 from ..processing import InputTooLongError
 from ..training.alignment import blank_token_id, ctc_readout
 from ..training.features import AUDIO_INPUTS
 from ..training.manifest import ManifestError, ManifestRow
+from .answers import parse_options
 from .report import EvalReport
 from .scoring import RowResult, score_rows
 
@@ -46,6 +50,7 @@ class EvalSettings:
     ablate_audio: bool = False
     limit: int | None = None
     readout: bool = False  # also read the fused frames of ASR rows back by greedy CTC
+    by_likelihood: bool = False  # multiple-choice rows with audio: the likeliest option's reply
 
     def decoding(self) -> DecodingSettings:
         return DecodingSettings(
@@ -133,6 +138,12 @@ def _prepare(loaded: LoadedModel, index: int, row: ManifestRow, settings: EvalSe
         return None, f"{row.source}, line {row.line}: {error}"
 
 
+def _options_of(item: _Pending) -> dict[str, str] | None:
+    """The row's lettered options, when it is a multiple-choice question about audio."""
+    options = parse_options(item.row.prompt) if item.clip is not None else {}
+    return options if len(options) >= 2 else None
+
+
 def _batches(pending: list[_Pending], size: int) -> list[list[_Pending]]:
     """Batches of one kind (with audio, or text only), so each goes through one decoding path."""
     out = []
@@ -161,6 +172,17 @@ def decode_rows(
             pending.append(item)
     bar = tqdm(total=len(mine), desc="eval", unit="row", disable=not progress or not state.is_main_process)
     bar.update(len(results))
+    if settings.by_likelihood:
+        to_decode = []
+        for item in pending:
+            options = _options_of(item)
+            if options is None:
+                to_decode.append(item)
+                continue
+            reply = score_options(loaded, item.clip, item.row.prompt, options).reply
+            results.append(RowResult(item.index, item.row.id, item.row.task, item.row.prompt, item.row.target, reply))
+            bar.update(1)
+        pending = to_decode
     for batch in _batches(pending, max(settings.batch_size, 1)):
         torch.manual_seed(settings.seed + batch[0].index)
         readouts: list[str | None] = [None] * len(batch)

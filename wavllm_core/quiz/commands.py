@@ -2,7 +2,7 @@
 
   quiz import --tsv gaokao.tsv --audio-dir DIR [--transcripts DIR] --out DIR   the published set
   quiz make --seed N --out DIR                                                 a fresh practice set
-  quiz run --model M --set DIR [--limit N]                                     the model takes the test
+  quiz run --model M --set DIR [--limit N] [--by-likelihood]                   the model takes the test
   quiz check DIR                                                               validate a set
 """
 
@@ -13,6 +13,7 @@ import json
 import sys
 
 from ..hub import AUTO, load_model
+from ..option_scoring import score_options
 from .format import load_quiz
 from .generator import SPEAKING_RATE, make_set
 from .importer import import_official
@@ -47,16 +48,18 @@ def cmd_make(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     quiz = load_quiz(args.set)  # a broken set fails before a model is loaded
     loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
-    report = take_test(loaded, quiz, limit=args.limit, ablate_audio=args.ablate_audio)
+    report = take_test(loaded, quiz, limit=args.limit, ablate_audio=args.ablate_audio,
+                       score=score_options if args.by_likelihood else None)
     result = report.result
     if args.json:
-        data = {"model": loaded.name, "set": quiz.id, "ablate_audio": args.ablate_audio, "accuracy": round(report.accuracy, 4),
-                "unreadable": report.unreadable, "failed": report.failed, "result": result.to_dict(),
+        data = {"model": loaded.name, "set": quiz.id, "ablate_audio": args.ablate_audio, "by_likelihood": args.by_likelihood,
+                "accuracy": round(report.accuracy, 4), "unreadable": report.unreadable, "failed": report.failed,
+                "result": result.to_dict(),
                 "answers": [{"question_id": r.question_id, "reply": r.reply, "chosen": r.chosen, "answer": r.answer,
-                             "error": r.error} for r in report.rows]}
+                             "error": r.error, "option_scores": r.option_scores} for r in report.rows]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
-        heard = " (audio ablated: silence)" if args.ablate_audio else ""
+        heard = (" (audio ablated: silence)" if args.ablate_audio else "") + (" (by likelihood)" if args.by_likelihood else "")
         sys.stdout.write(f"{loaded.name} on {quiz.title}{heard}: {result.correct}/{result.total} correct "
                          f"({100 * report.accuracy:.1f}%), {report.unreadable} unreadable, {report.failed} failed\n")
         for section in result.sections:
@@ -103,6 +106,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     run.add_argument("--json", action="store_true", help="print one JSON object with every answer")
     run.add_argument("--ablate-audio", action="store_true", help="play silence of each conversation's length instead")
+    run.add_argument("--by-likelihood", action="store_true",
+                     help="choose the option whose reply the model finds likeliest instead of reading a written reply")
     run.set_defaults(run=cmd_run)
 
     check = commands.add_parser("check", help="validate a quiz set and summarise it")

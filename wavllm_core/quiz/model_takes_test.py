@@ -4,7 +4,8 @@ from free text, scored like a student's; and a step-by-step explanation for the 
 Each question gets the conversation's audio and the published one-line prompt ("question? A. ...;
 B. ...; C. ..."). A reply that names no option, or several, counts as unanswered rather than as a
 lucky guess. A question the model cannot take (audio too long for it) is recorded with its reason
-and the run goes on.
+and the run goes on. With a `score` function (`option_scoring.score_options`) the model does not
+write a reply: each option's reply is scored and the likeliest is its answer.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..audio import AudioClip, load_audio, silence_like
 from ..evaluation.answers import read_choice
 from ..generation import Answer, DecodingSettings, answer
 from ..hub import LoadedModel
+from ..option_scoring import OptionScores
 from ..processing import InputTooLongError
 from .format import QuizSet
 from .scoring import QuizResult, score_answers
@@ -35,6 +37,9 @@ COT_INSTRUCTION = (
 )
 
 Ask = Callable[[LoadedModel, AudioClip, str, DecodingSettings], Answer]
+Score = Callable[[LoadedModel, AudioClip, str, Mapping[str, str]], OptionScores]
+
+
 def _ask(loaded: LoadedModel, clip: AudioClip, prompt: str, settings: DecodingSettings) -> Answer:
     return answer(loaded, clip, prompt, settings)
 
@@ -47,6 +52,7 @@ class ModelAnswer:
     chosen: str | None
     answer: str
     error: str | None = None
+    option_scores: Mapping[str, float] | None = None  # by letter, when answered by likelihood
 
     @property
     def correct(self) -> bool:
@@ -73,12 +79,13 @@ class ModelTestReport:
 
 
 def take_test(loaded: LoadedModel, quiz: QuizSet, limit: int | None = None,
-              settings: DecodingSettings = TEST_SETTINGS, ask: Ask = _ask, ablate_audio: bool = False) -> ModelTestReport:
+              settings: DecodingSettings = TEST_SETTINGS, ask: Ask = _ask, ablate_audio: bool = False,
+              score: Score | None = None) -> ModelTestReport:
     """Ask the model every question (the first `limit` of them) and score its answers.
 
     The scores cover only the questions asked: with a limit, the set is cut to those questions.
     `ablate_audio` plays silence of each conversation's length instead: what is left of the score
-    then comes from the questions' text alone.
+    then comes from the questions' text alone. `score` answers by likelihood instead of `ask`.
     """
     if limit is not None and limit < 1:
         raise ValueError("--limit must be at least 1")
@@ -91,12 +98,16 @@ def take_test(loaded: LoadedModel, quiz: QuizSet, limit: int | None = None,
             clip = load_audio(conversation.audio)
             clips = {conversation.id: silence_like(clip) if ablate_audio else clip}  # one conversation at a time
         try:
-            reply = ask(loaded, clips[conversation.id], prompt, settings).text
+            if score is None:
+                reply = ask(loaded, clips[conversation.id], prompt, settings).text
+                rows.append(ModelAnswer(question.id, prompt, reply, read_choice(reply, question.options), question.answer))
+            else:
+                scores = score(loaded, clips[conversation.id], prompt, question.options)
+                rows.append(ModelAnswer(question.id, prompt, scores.reply, scores.best, question.answer,
+                                        option_scores=dict(scores.scores)))
         except InputTooLongError as error:
             _LOG.warning("%s: %s", question.id, error)
             rows.append(ModelAnswer(question.id, prompt, "", None, question.answer, str(error)))
-            continue
-        rows.append(ModelAnswer(question.id, prompt, reply, read_choice(reply, question.options), question.answer))
     asked = _restrict(quiz, {r.question_id for r in rows})
     result = score_answers(asked, {r.question_id: r.chosen for r in rows})
     return ModelTestReport(loaded.name, tuple(rows), result)

@@ -162,7 +162,7 @@ def choice_target(options: Sequence[str], correct: int) -> str:
     return f"{options[correct]} ({LETTERS[correct]})"
 
 
-def _strip_stop(text: str) -> str:
+def strip_stop(text: str) -> str:
     return text.strip().rstrip(".")
 
 
@@ -230,7 +230,7 @@ def _said(planned: PlannedConversation) -> str:
 
 
 def _quiz_prompt(planned: PlannedConversation, index: int) -> tuple[str, str]:
-    options = [_strip_stop(o) for o in planned.letters[index]]
+    options = [strip_stop(o) for o in planned.letters[index]]
     correct = LETTERS.index(planned.answers[index])
     return f"{planned.draft.questions[index].text} {_options_text(options)}", choice_target(options, correct)
 

@@ -1,0 +1,40 @@
+"""Multiple choice by likelihood: every option's reply scored under the model, the likeliest chosen."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from wavllm_core.option_scoring import OptionScores, option_replies, score_options
+from wavllm_core.training.loss import response_loss
+
+PROMPT = "When will the speakers meet? A. At 6:15; B. At 6:30; C. At 7:00."
+OPTIONS = {"A": "At 6:15.", "B": "At 6:30.", "C": "At 7:00."}
+
+
+def test_each_option_is_scored_in_the_reply_form_training_taught():
+    assert option_replies(OPTIONS) == {"A": "At 6:15 (A)", "B": "At 6:30 (B)", "C": "At 7:00 (C)"}
+
+
+def test_the_likeliest_option_is_the_answer_and_its_reply_the_text_shown():
+    scores = OptionScores(option_replies(OPTIONS), {"A": -2.0, "B": -0.5, "C": -1.0})
+    assert (scores.best, scores.reply) == ("B", "At 6:30 (B)")
+
+
+def test_each_score_is_minus_the_training_loss_of_that_reply_alone(loaded_tiny, clip):
+    scores = score_options(loaded_tiny, clip, PROMPT, OPTIONS)
+    for letter, reply in option_replies(OPTIONS).items():
+        with torch.no_grad():
+            loss = response_loss(loaded_tiny.model, loaded_tiny.processor(clip, PROMPT, response=reply))
+        assert scores.scores[letter] == pytest.approx(-float(loss), abs=1e-4)
+
+
+def test_the_audio_decides_the_scores(loaded_tiny, clip):
+    heard = score_options(loaded_tiny, clip, PROMPT, OPTIONS).scores
+    silent = score_options(loaded_tiny, clip.__class__(clip.samples * 0, clip.source_rate, 1), PROMPT, OPTIONS).scores
+    assert heard != silent
+
+
+def test_a_question_with_fewer_than_two_options_is_refused(loaded_tiny, clip):
+    with pytest.raises(ValueError, match="at least two options"):
+        score_options(loaded_tiny, clip, PROMPT, {"A": "At 6:15"})
