@@ -1,5 +1,5 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
-continued stage 2 from the shipped parts) and read what `data make` writes."""
+continued stage 2 from the shipped parts, continued once more) and read what `data make` writes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ MANIFESTS = {f"{split}.tsv" for split in SPLITS} | {"train-multitask.tsv"}
 
 
 RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage2.yaml")
-MORE = "wavllm-mini-stage2-more.yaml"
+MORE = ("wavllm-mini-stage2-more.yaml", "wavllm-mini-stage2-more2.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def stages():
 
 @pytest.fixture(scope="module")
 def every_run(stages):
-    return (*stages, TrainConfig.from_yaml(CONFIGS / MORE))
+    return (*stages, *(TrainConfig.from_yaml(CONFIGS / name) for name in MORE))
 
 
 def test_every_run_trains_wavllm_mini_base_through_the_two_stages(stages):
@@ -48,11 +48,13 @@ def test_each_run_starts_from_the_previous_runs_trained_parts(stages):
     assert len({c.output_dir for c in stages}) == 3
 
 
-def test_continued_training_starts_from_the_shipped_parts_in_stage_2(every_run):
-    more = every_run[-1]
+def test_continued_training_starts_from_the_shipped_parts_in_stage_2_and_chains_on(every_run):
+    more, more2 = every_run[-2:]
     assert Path(more.init_from) == Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
-    assert more.stage == 2 and more.prompt_aware and more.alignment_weight > 0
-    assert more.output_dir not in {c.output_dir for c in every_run[:-1]}
+    assert Path(more2.init_from) == Path(more.output_dir) / "trained.safetensors"
+    for config in (more, more2):
+        assert config.stage == 2 and config.prompt_aware and config.alignment_weight > 0
+    assert len({c.output_dir for c in every_run}) == len(every_run)
 
 
 def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(every_run):
