@@ -351,6 +351,13 @@ def test_a_few_steps_drive_the_loss_on_a_fixed_batch_below_half(tmp_path, sharp_
     assert any((tmp_path / "cache").rglob("*.safetensors"))
 
 
+def test_a_run_told_not_to_validate_at_the_start_validates_only_at_its_eval_steps(tmp_path, mixed_manifest):
+    config = base_config(tmp_path, mixed_manifest, validation=[str(mixed_manifest)], eval_every=2, validate_at_start=False)
+    train(config, progress=False)
+    records = map(json.loads, (tmp_path / "run" / "train_log.jsonl").read_text().splitlines())
+    assert [r["step"] for r in records if "val_loss" in r] == [2]
+
+
 def test_the_trainer_writes_trained_parts_config_and_a_jsonl_log(tmp_path, mixed_manifest):
     result = train(base_config(tmp_path, mixed_manifest), progress=False)
     run = tmp_path / "run"

@@ -74,6 +74,8 @@ class TrainConfig:
     device: str | None = None
     log_every: int = 10
     eval_every: int = 0
+    # A chained run's step-0 validation repeats the previous run's last one (same parts, same rows).
+    validate_at_start: bool = True
     save_every: int = 0
     keep_checkpoints: int = 2
     encoder_cache: str | None = None

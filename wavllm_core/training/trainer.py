@@ -298,7 +298,7 @@ class Trainer:
             load_rng(rng_from, rank)
 
         val_loss = None
-        if val_batches is not None and cfg.eval_every and step == 0:
+        if val_batches is not None and cfg.eval_every and cfg.validate_at_start and step == 0:
             val_loss = self._validate(accelerator, model, val_batches)
             log.write({"step": 0, "val_loss": val_loss})
         model.train()
