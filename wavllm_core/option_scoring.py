@@ -17,9 +17,8 @@ import torch
 
 from .audio import AudioClip
 from .hub import LoadedModel
-from .processing import IGNORE_INDEX
 from .synth.tasks import choice_target, strip_stop
-from .training.loss import next_tokens
+from .training.loss import labelled_logits
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,8 @@ def score_options(loaded: LoadedModel, clip: AudioClip, prompt: str, options: Ma
         raise ValueError("a multiple-choice question needs at least two options")
     replies = option_replies(options)
     batch = loaded.processor([clip] * len(replies), [prompt] * len(replies), response=list(replies.values()))
-    batch = batch.to(loaded.device)
-    following = next_tokens(batch["labels"])
-    keep = following != IGNORE_INDEX
-    inputs = {name: value for name, value in batch.items() if name != "labels"}
     with torch.no_grad():
-        logits = loaded.model(**inputs, logits_to_keep=keep).logits
-    picked = logits.float().reshape(-1, logits.shape[-1]).log_softmax(-1).gather(-1, following[keep][:, None])[:, 0]
-    per_reply = picked.split(keep.sum(dim=1).tolist())
+        logits, targets, counts = labelled_logits(loaded.model, dict(batch.to(loaded.device)))
+    picked = logits.log_softmax(-1).gather(-1, targets[:, None])[:, 0]
+    per_reply = picked.split(counts.tolist())
     return OptionScores(replies, {letter: float(lp.mean()) for letter, lp in zip(replies, per_reply)})

@@ -19,11 +19,19 @@ def next_tokens(labels: torch.Tensor) -> torch.Tensor:
     return F.pad(labels[:, 1:], (0, 1), value=IGNORE_INDEX)
 
 
-def response_loss(model, inputs: dict[str, torch.Tensor], **extra) -> torch.Tensor:
-    """Mean next-token cross-entropy over the labelled tokens of `inputs["labels"]`, equal to the
-    model's own loss; `extra` goes to the model's forward (encoder outputs, input embeddings)."""
+def labelled_logits(model, inputs: dict[str, torch.Tensor], **extra) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The float32 logits of the positions whose next token is labelled (one row each, batch row
+    by batch row), the tokens they predict, and how many such positions each batch row has;
+    `extra` goes to the model's forward (encoder outputs, input embeddings)."""
     following = next_tokens(inputs["labels"])
     keep = following != IGNORE_INDEX
     forward_inputs = {name: value for name, value in inputs.items() if name != "labels"}
     logits = model(**forward_inputs, **extra, logits_to_keep=keep).logits
-    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), following[keep])
+    return logits.float().reshape(-1, logits.shape[-1]), following[keep], keep.sum(dim=1)
+
+
+def response_loss(model, inputs: dict[str, torch.Tensor], **extra) -> torch.Tensor:
+    """Mean next-token cross-entropy over the labelled tokens of `inputs["labels"]`, equal to the
+    model's own loss."""
+    logits, targets, _ = labelled_logits(model, inputs, **extra)
+    return F.cross_entropy(logits, targets)
