@@ -1,5 +1,6 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
-continued stage 2 from the shipped parts, continued once more) and read what `data make` writes."""
+continued stage 2 from the shipped parts, continued once more; and bridge pretraining on the
+alignment loss alone, then stage 2 on those bridges) and read what `data make` writes."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ MANIFESTS = {f"{split}.tsv" for split in SPLITS} | {"train-multitask.tsv"}
 
 RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage2.yaml")
 MORE = ("wavllm-mini-stage2-more.yaml", "wavllm-mini-stage2-more2.yaml")
+ALIGNED = ("wavllm-mini-align.yaml", "wavllm-mini-stage2-aligned.yaml")
+SHIPPED_PARTS = Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,7 @@ def stages():
 
 @pytest.fixture(scope="module")
 def every_run(stages):
-    return (*stages, *(TrainConfig.from_yaml(CONFIGS / name) for name in MORE))
+    return (*stages, *(TrainConfig.from_yaml(CONFIGS / name) for name in MORE + ALIGNED))
 
 
 def test_every_run_trains_wavllm_mini_base_through_the_two_stages(stages):
@@ -49,12 +52,21 @@ def test_each_run_starts_from_the_previous_runs_trained_parts(stages):
 
 
 def test_continued_training_starts_from_the_shipped_parts_in_stage_2_and_chains_on(every_run):
-    more, more2 = every_run[-2:]
-    assert Path(more.init_from) == Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
+    more, more2 = every_run[len(RUNS) : len(RUNS) + 2]
+    assert Path(more.init_from) == SHIPPED_PARTS
     assert Path(more2.init_from) == Path(more.output_dir) / "trained.safetensors"
     for config in (more, more2):
         assert config.stage == 2 and config.prompt_aware and config.alignment_weight > 0
     assert len({c.output_dir for c in every_run}) == len(every_run)
+
+
+def test_the_aligned_recipe_pretrains_the_shipped_bridges_alone_then_trains_stage_2_on_them(every_run):
+    align, aligned = every_run[-2:]
+    assert align.alignment_only and not align.train_lora and align.stage == 1
+    assert Path(align.init_from) == SHIPPED_PARTS
+    assert [Path(p) for p in aligned.init_paths] == [SHIPPED_PARTS, Path(align.output_dir) / "trained.safetensors"]
+    assert aligned.stage == 2 and aligned.prompt_aware and aligned.alignment_weight > 0 and not aligned.alignment_only
+    assert align.alignment_vocabulary == aligned.alignment_vocabulary == "transcripts"
 
 
 def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(every_run):

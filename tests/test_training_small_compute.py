@@ -1,5 +1,6 @@
-"""Training a small model on little compute: the CTC alignment loss on the fused audio frames, the
-bridge-only warm-up, manifest prefixes and length buckets."""
+"""Training a small model on little compute: the CTC alignment loss on the fused audio frames (over
+all tokens or the transcripts' own), the bridge-only warm-up, a run on the alignment loss alone,
+manifest prefixes and length buckets."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from safetensors.torch import load_file
 
 from conftest import speechlike
 from test_training import HEADER, base_config, own_model, write_manifest
-from wavllm_core.training.alignment import alignment_targets, blank_token_id, ctc_alignment_loss
+from wavllm_core.training.alignment import alignment_targets, alignment_vocabulary, blank_token_id, ctc_alignment_loss
 from wavllm_core.training.config import ConfigError
 from wavllm_core.training.data import TrainingData, approximate_tokens
 from wavllm_core.training.features import as_encoder_outputs, extract_features
 from wavllm_core.training.manifest import read_manifest
+from wavllm_core.training.parts import save_trained_parts
 from wavllm_core.training.stages import configure_stage, stage_plan
 from wavllm_core.training import trainer as trainer_module
+from wavllm_core.modeling import WavLLMForConditionalGeneration
 from wavllm_core.training.trainer import Trainer, load_sources, train
 
 AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
@@ -101,6 +104,37 @@ def test_a_clip_whose_target_is_longer_than_its_frames_is_left_out(processor):
     assert ctc_alignment_loss(model, encoded, too_long, blank_token_id(processor.tokenizer)) is None
 
 
+def test_the_alignment_vocabulary_is_the_targets_tokens_and_the_blank_in_order():
+    assert alignment_vocabulary([[9, 4], None, [4, 7]], blank=12).tolist() == [4, 7, 9, 12]
+
+
+def test_a_softmax_over_the_transcripts_tokens_only_gives_a_lower_loss_and_the_same_over_all_tokens(processor):
+    model = own_model()
+    batch, targets = _clips_and_targets(processor)
+    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    blank = blank_token_id(processor.tokenizer)
+    with torch.no_grad():
+        full = float(ctc_alignment_loss(model, encoded, targets, blank))
+        everything = torch.arange(model.get_output_embeddings().weight.shape[0])
+        assert float(ctc_alignment_loss(model, encoded, targets, blank, everything)) == pytest.approx(full, rel=1e-5)
+        # fewer tokens in the normaliser: each target token is likelier, so the loss is lower
+        subset = float(ctc_alignment_loss(model, encoded, targets, blank, alignment_vocabulary(targets, blank)))
+    assert subset < full
+
+
+def test_a_clip_whose_target_uses_a_token_outside_the_vocabulary_is_left_out(processor):
+    model = own_model()
+    batch, targets = _clips_and_targets(processor)
+    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    blank = blank_token_id(processor.tokenizer)
+    only_the_second = alignment_vocabulary([targets[1]], blank)
+    with torch.no_grad():
+        both = ctc_alignment_loss(model, encoded, targets, blank, only_the_second)
+        second = ctc_alignment_loss(model, encoded, [None, targets[1]], blank, only_the_second)
+    assert float(both) == pytest.approx(float(second))
+    assert ctc_alignment_loss(model, encoded, [targets[0], None], blank, only_the_second) is None
+
+
 def test_the_bridge_only_warm_up_leaves_lora_frozen():
     model = own_model()
     names = configure_stage(model, stage_plan(1, lora=False))
@@ -124,6 +158,57 @@ def test_a_warm_up_run_with_alignment_ships_bridges_only_and_logs_a_comparable_v
     assert not any("lora_" in name for name in tensors) and "fusion.proj.weight" in tensors
     records = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     assert sum("val_loss" in r for r in records) == 2 and all(r["loss"] > 0 for r in records if "loss" in r)
+
+
+@pytest.mark.parametrize("settings, key", [
+    ({"alignment_only": True}, "alignment_only"),  # LoRA would train on nothing
+    ({"alignment_only": True, "train_lora": False, "stage": 2}, "alignment_only"),
+    ({"alignment_vocabulary": "some"}, "alignment_vocabulary"),
+])
+def test_alignment_settings_that_cannot_work_are_refused(tmp_path, settings, key):
+    manifest = write_manifest(tmp_path, [("asr_1", "Transcribe.", "hi", True)])
+    with pytest.raises(ConfigError, match=key):
+        base_config(tmp_path, manifest, **settings)
+
+
+def test_an_alignment_only_run_trains_the_bridges_without_running_the_llm(tmp_path, monkeypatch):
+    rows = [("asr_1", "Transcribe.", "good morning", True), ("asr_2", "Transcribe.", "hello there", True),
+            ("sv_3", "Is there only one speaker?", "Yes", True), ("text_4", "Say hi.", "hi", False)]
+    manifest = write_manifest(tmp_path / "data", rows, seconds=2.0)
+    config = base_config(tmp_path, manifest, train_lora=False, alignment_only=True, alignment_vocabulary="transcripts",
+                         validation=[str(manifest)], eval_every=4, max_steps=8, learning_rate=3e-3)
+    assert [r.id for r in load_sources(config.train, None, transcribed_only=True)[0]] == ["asr_1", "asr_2"]
+
+    def no_llm(*args, **kwargs):
+        raise AssertionError("the LLM ran")
+
+    monkeypatch.setattr(WavLLMForConditionalGeneration, "forward", no_llm)
+    result = train(config, progress=False)
+    tensors = load_file(result.trained_parts)
+    assert not any("lora_" in name for name in tensors) and "semantic_bridge.projector.weight" in tensors
+    records = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    val_losses = [r["val_loss"] for r in records if "val_loss" in r]
+    assert len(val_losses) == 3 and val_losses[-1] < val_losses[0]
+
+
+def test_init_from_a_list_loads_each_file_in_order_the_later_replacing_the_earlier(tmp_path):
+    full, bridges = own_model(), own_model()
+    configure_stage(full, stage_plan(1))
+    configure_stage(bridges, stage_plan(1, lora=False))
+    with torch.no_grad():
+        for name, param in full.named_parameters():
+            param.fill_(0.25)
+        bridges.semantic_bridge.projector.weight.fill_(0.5)
+    save_trained_parts(full, tmp_path / "full.safetensors", {"stage": 1})
+    save_trained_parts(bridges, tmp_path / "bridges.safetensors", {"stage": 1})
+    manifest = write_manifest(tmp_path, [("asr_1", "Transcribe.", "hi", True)])
+    config = base_config(tmp_path, manifest, init_from=[str(tmp_path / "full.safetensors"), str(tmp_path / "bridges.safetensors")])
+    model, _, _ = Trainer(config)._load_model()
+    lora = next(p for n, p in model.named_parameters() if n.endswith(".lora_B"))
+    assert torch.all(lora == 0.25)  # from the first file only
+    assert torch.all(model.semantic_bridge.projector.weight == 0.5)  # the second file's
+    with pytest.raises(ConfigError, match="init_from"):
+        base_config(tmp_path, manifest, init_from=[str(tmp_path / "full.safetensors"), ""])
 
 
 def test_a_manifest_can_be_cut_to_its_first_rows(tmp_path):
@@ -162,6 +247,8 @@ def test_a_warm_up_survives_batches_of_text_only_rows_and_audio_only_drops_them(
     assert [r.id for r in load_sources(config.train, None)[0]] == ["asr_4"]
     with pytest.raises(ConfigError, match="no rows left"):
         load_sources(base_config(tmp_path, manifest, train=[{"path": str(manifest), "rows": 2, "audio_only": True}]).train, None)
+    with pytest.raises(ConfigError, match="no rows left.*transcript"):
+        load_sources(base_config(tmp_path, manifest, train=[{"path": str(manifest), "rows": 2}]).train, None, transcribed_only=True)
 
 
 @pytest.mark.parametrize("settings, warned", [

@@ -11,14 +11,17 @@ term holds their norm at the token embeddings' mean norm: CTC on raw frames drov
 the token embeddings' (26 vs 3.2 in wavllm-mini v0), so the LLM saw inputs unlike any text and
 learnt to ignore them even where the frames read back as the right words.
 Only rows with a transcript (the manifest's `transcript` column, or the answer of an ASR row)
-take part; at inference nothing of this runs. `ctc_readout` reads the fused frames back the same
+take part; at inference nothing of this runs. The softmax may run over a subset of the vocabulary,
+the tokens the training transcripts use (`alignment_vocabulary`): the projection onto all 49k
+tokens is nearly all of this loss's cost, and a bridge-only run on this loss alone (no LLM forward)
+is then several times faster per clip. `ctc_readout` reads the fused frames back the same
 way (greedy CTC): `eval --readout` reports its WER beside the model's, which tells apart a bridge
 that does not carry the words from an LLM that does not use them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch.nn import functional as F
@@ -56,25 +59,42 @@ def alignment_targets(tokenizer, rows: Sequence[ManifestRow]) -> list[list[int] 
     return targets
 
 
-def token_logits(model: WavLLMForConditionalGeneration, frames: torch.Tensor) -> torch.Tensor:
-    """How much each frame looks like each token: cosine similarity to the LLM's output
-    embeddings, times CTC_TEMPERATURE (float32)."""
-    table = F.normalize(model.get_output_embeddings().weight.float(), dim=-1)
-    return F.normalize(frames.float(), dim=-1) @ table.T * CTC_TEMPERATURE
+def alignment_vocabulary(targets: Iterable[list[int] | None], blank: int) -> torch.Tensor:
+    """The token ids the targets use, and the blank, in ascending order."""
+    used = {blank}
+    for ids in targets:
+        used.update(ids or ())
+    return torch.tensor(sorted(used), dtype=torch.long)
+
+
+def token_logits(model: WavLLMForConditionalGeneration, frames: torch.Tensor,
+                 vocabulary: torch.Tensor | None = None) -> torch.Tensor:
+    """How much each frame looks like each token (of `vocabulary` only, in its order, when given):
+    cosine similarity to the LLM's output embeddings, times CTC_TEMPERATURE (float32)."""
+    table = model.get_output_embeddings().weight
+    if vocabulary is not None:
+        table = table[vocabulary.to(table.device)]
+    return F.normalize(frames.float(), dim=-1) @ F.normalize(table.float(), dim=-1).T * CTC_TEMPERATURE
 
 
 def ctc_alignment_loss(
-    model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, targets: Sequence[list[int] | None], blank: int
+    model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, targets: Sequence[list[int] | None], blank: int,
+    vocabulary: torch.Tensor | None = None,
 ) -> torch.Tensor | None:
     """Mean CTC loss (per target token) of the fused frames against the targets, plus the mean
     squared log ratio of each frame's norm to the token embeddings' mean norm; None when no clip
-    has a target that fits its frames."""
+    has a target that fits its frames. With a `vocabulary` (from `alignment_vocabulary`), the
+    softmax runs over its tokens alone, and a clip whose target uses another token is left out."""
     audio, lengths = model.bridge_audio(encoded)
+    if vocabulary is not None:
+        position = {int(token): i for i, token in enumerate(vocabulary.tolist())}
+        targets = [[position[t] for t in ids] if ids and all(t in position for t in ids) else None for ids in targets]
+        blank = position[blank]
     keep = [i for i, ids in enumerate(targets) if ids and len(ids) <= int(lengths[i])]
     if not keep:
         return None
     frames = audio[keep]
-    log_probs = token_logits(model, frames).log_softmax(-1).transpose(0, 1)
+    log_probs = token_logits(model, frames, vocabulary).log_softmax(-1).transpose(0, 1)
     flat = torch.tensor([t for i in keep for t in targets[i]], dtype=torch.long, device=audio.device)
     target_lengths = torch.tensor([len(targets[i]) for i in keep], dtype=torch.long, device=audio.device)
     ctc = F.ctc_loss(log_probs, flat, lengths[keep], target_lengths, blank=blank, reduction="mean", zero_infinity=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 PRECISIONS = ("no", "bf16", "fp16")
+ALIGNMENT_VOCABULARIES = ("all", "transcripts")
 BASE_DTYPES = ("float32", "bfloat16", "float16")
 
 
@@ -47,8 +48,16 @@ class TrainConfig:
     train_lora: bool = True
     # Weight of the auxiliary CTC loss on the fused audio frames (training/alignment.py); 0 is off.
     alignment_weight: float = 0.0
-    # Trained parts of an earlier stage (its trained.safetensors) loaded before training.
-    init_from: str | None = None
+    # True: the loss is the alignment loss alone and the LLM never runs: bridge pretraining at a
+    # fraction of a full step's cost per clip (stage 1 with train_lora: false; alignment_weight unused).
+    alignment_only: bool = False
+    # The tokens the alignment softmax runs over: "all", or "transcripts" (those the training
+    # transcripts use, a fraction of the cost). Validation always scores all tokens.
+    alignment_vocabulary: str = "all"
+    # Trained parts of an earlier stage (its trained.safetensors) loaded before training; a list is
+    # loaded in order, a later file's tensors replacing an earlier's (e.g. a full model's parts,
+    # then the bridges of an alignment_only run).
+    init_from: str | list[str] | None = None
     validation: list[ManifestSpec] = field(default_factory=list)
     audio_root: str | None = None
     # task → instruction variants; "{prompt}" in a variant stands for the manifest's prompt.
@@ -126,6 +135,12 @@ class TrainConfig:
             fail("keep_checkpoints", "must be at least 1")
         if self.alignment_weight < 0:
             fail("alignment_weight", "must not be negative")
+        if self.alignment_vocabulary not in ALIGNMENT_VOCABULARIES:
+            fail("alignment_vocabulary", f"must be one of {', '.join(ALIGNMENT_VOCABULARIES)}, got {self.alignment_vocabulary!r}")
+        if self.alignment_only and (self.train_lora or self.stage != 1):
+            fail("alignment_only", "trains the bridges alone: set stage: 1 and train_lora: false")
+        if isinstance(self.init_from, list) and not all(isinstance(path, str) and path for path in self.init_from):
+            fail("init_from", "give a trained-parts path or a list of them")
         if self.learning_rate <= 0:
             fail("learning_rate", "must be above 0")
         for spec in self.train + self.validation:
@@ -136,6 +151,12 @@ class TrainConfig:
         for task, variants in self.prompts.items():
             if not variants or not all(isinstance(v, str) and v.strip() and "\n" not in v for v in variants):
                 fail(f"prompts.{task}", "give a list of one-line instruction variants")
+
+    @property
+    def init_paths(self) -> list[str]:
+        if self.init_from is None:
+            return []
+        return [self.init_from] if isinstance(self.init_from, str) else list(self.init_from)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

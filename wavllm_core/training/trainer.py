@@ -24,7 +24,7 @@ from transformers import get_scheduler
 from ..hub import resolve_model_dir
 from ..modeling import WavLLMForConditionalGeneration
 from ..processing import WavLLMProcessor
-from .alignment import blank_token_id, ctc_alignment_loss
+from .alignment import alignment_targets, alignment_vocabulary, blank_token_id, ctc_alignment_loss, transcript_of
 from .checkpoint import (
     checkpoint_dir, latest_checkpoint, list_checkpoints, load_checkpoint, load_rng, prune_checkpoints, save_checkpoint,
     save_rng,
@@ -43,8 +43,8 @@ _LOG = logging.getLogger(__name__)
 TRAINED_PARTS = "trained.safetensors"
 LOG_FILE = "train_log.jsonl"
 # Settings that must not change when a run is resumed: they decide the data order and the schedule.
-RESUME_KEYS = ("model", "stage", "prompt_aware", "train_lora", "alignment_weight", "init_from", "train", "prompts", "seed", "batch_size", "grad_accum",
-               "max_steps", "epoch_size", "length_buckets", "learning_rate", "weight_decay", "warmup_steps", "scheduler", "precision")
+RESUME_KEYS = ("model", "stage", "prompt_aware", "train_lora", "alignment_weight", "alignment_only", "alignment_vocabulary",
+               "init_from", "train", "prompts", "seed", "batch_size", "grad_accum", "max_steps", "epoch_size", "length_buckets", "learning_rate", "weight_decay", "warmup_steps", "scheduler", "precision")
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -88,14 +88,17 @@ class TrainingLog:
                 handle.write(json.dumps(record) + "\n")
 
 
-def load_sources(specs: list[ManifestSpec], audio_root: str | None) -> list[list[ManifestRow]]:
+def load_sources(specs: list[ManifestSpec], audio_root: str | None, transcribed_only: bool = False) -> list[list[ManifestRow]]:
+    """Each manifest's rows (its first `rows`; only those with audio where `audio_only`; only those
+    with audio and a transcript where `transcribed_only`, for a run on the alignment loss alone)."""
     sources = []
     for spec in specs:
         rows = read_manifest(spec.path, spec.audio_root or audio_root)[: spec.rows]
-        if spec.audio_only:
-            rows = [row for row in rows if row.with_speech]
+        if spec.audio_only or transcribed_only:
+            rows = [row for row in rows if row.with_speech and (not transcribed_only or transcript_of(row))]
         if not rows:
-            raise ConfigError(f"{spec.path}: no rows left to train on (audio_only, and the first {spec.rows} rows are text only)")
+            kept = "audio and a transcript (alignment_only)" if transcribed_only else "audio (audio_only)"
+            raise ConfigError(f"{spec.path}: no rows left to train on: none of the first {spec.rows or 'all'} rows has {kept}")
         sources.append(rows)
     return sources
 
@@ -106,6 +109,7 @@ class Trainer:
         self.progress = progress
         self.output_dir = Path(config.output_dir)
         self._blank: int | None = None
+        self._vocabulary: torch.Tensor | None = None
 
     # Setup -------------------------------------------------------------------------------
 
@@ -119,6 +123,9 @@ class Trainer:
             raise ConfigError("set precision in the training config (precision: bf16, fp16 or no), "
                               "not with accelerate's --mixed_precision")
         kind = accelerator.device.type
+        if self.config.alignment_only and accelerator.num_processes > 1:
+            raise ConfigError("alignment_only runs in one process (the LLM never runs, so a step is cheap): "
+                              "start it with python -m wavllm_core train, not accelerate launch")
         if self.config.precision == "fp16" and kind != "cuda":
             raise ConfigError("precision fp16 needs a CUDA GPU; use bf16 (or no) on CPU")
         if self.config.precision == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
@@ -135,8 +142,8 @@ class Trainer:
         processor = WavLLMProcessor.from_pretrained(directory)
         if self.config.attn_implementation:
             model.language_model.set_attn_implementation(self.config.attn_implementation)
-        if self.config.init_from:
-            load_trained_parts(model, self.config.init_from)
+        for path in self.config.init_paths:
+            load_trained_parts(model, path)
         names = configure_stage(model, stage_plan(self.config.stage, self.config.prompt_aware, self.config.train_lora))
         return model, processor, names
 
@@ -180,7 +187,10 @@ class Trainer:
 
     def _loss(self, ddp_model, model, batch: TrainBatch, device: torch.device, alignment: bool = True) -> torch.Tensor:
         """The response loss; plus alignment_weight x the CTC alignment loss (training only, so
-        validation losses stay comparable across runs)."""
+        validation losses stay comparable across runs). With alignment_only, the alignment loss
+        alone (over all tokens when validating)."""
+        if self.config.alignment_only:
+            return self._alignment_only_loss(model, batch, device, self._vocabulary if alignment else None)
         inputs = batch.text_inputs(device)
         if not batch.audio_rows:
             with self._autocast(device):
@@ -191,18 +201,31 @@ class Trainer:
             loss = response_loss(ddp_model, inputs, encoder_outputs=encoded)
             weight = self.config.alignment_weight
             if alignment and weight and batch.transcripts:
-                extra = ctc_alignment_loss(model, encoded, batch.transcripts, self._blank)
+                extra = ctc_alignment_loss(model, encoded, batch.transcripts, self._blank, self._vocabulary)
                 if extra is not None:
                     loss = loss + weight * extra
         return loss
 
+    def _alignment_only_loss(self, model, batch: TrainBatch, device: torch.device, vocabulary) -> torch.Tensor:
+        """The CTC alignment loss of the batch's transcribed clips; a zero that trains nothing when
+        none has a transcript that fits its frames."""
+        features = batch.cached if batch.cached is not None else extract_features(model, batch.audio_inputs(device))
+        encoded = as_encoder_outputs(features, next(model.parameters()).device)
+        with self._autocast(device):
+            loss = ctc_alignment_loss(model, encoded, batch.transcripts or [], self._blank, vocabulary)
+        return loss if loss is not None else torch.zeros((), device=device)
+
     def _validate(self, accelerator: Accelerator, model, batches: FixedBatches) -> float:
+        """Mean validation loss per labelled token: response tokens, or with alignment_only the
+        transcripts' tokens."""
         model.eval()
         total = torch.zeros(2, device=accelerator.device)
         with torch.no_grad():
             for batch in DataLoader(batches, batch_size=None, collate_fn=unbatched, num_workers=self.config.num_workers):
                 loss = self._loss(model, model, batch, accelerator.device, alignment=False)
-                total += torch.stack([loss.float() * batch.response_tokens, torch.tensor(float(batch.response_tokens))])
+                tokens = (sum(len(ids) for ids in batch.transcripts or [] if ids) if self.config.alignment_only
+                          else batch.response_tokens)
+                total += torch.stack([loss.float() * tokens, torch.tensor(float(tokens))])
         model.train()
         total = accelerator.reduce(total, "sum")
         return float(total[0] / total[1].clamp(min=1))
@@ -254,14 +277,18 @@ class Trainer:
         """Train to max_steps (or stop once `stop_at_step` is reached, with a checkpoint);
         `resume` is a checkpoint folder or "auto" (the latest in output_dir)."""
         cfg = self.config
-        train_sources = load_sources(cfg.train, cfg.audio_root)
-        val_rows = [row for rows in load_sources(cfg.validation, cfg.audio_root) for row in rows]
+        train_sources = load_sources(cfg.train, cfg.audio_root, cfg.alignment_only)
+        val_rows = [row for rows in load_sources(cfg.validation, cfg.audio_root, cfg.alignment_only) for row in rows]
         accelerator = self._accelerator(any(not row.with_speech for rows in train_sources for row in rows))
         device, rank, world = accelerator.device, accelerator.process_index, accelerator.num_processes
         main = accelerator.is_main_process
         resume_dir = self._resume_dir(resume)
         model, processor, trainable = self._load_model()
         self._blank = blank_token_id(processor.tokenizer)
+        if cfg.alignment_vocabulary == "transcripts":
+            rows = [row for rows in train_sources for row in rows]
+            self._vocabulary = alignment_vocabulary(alignment_targets(processor.tokenizer, rows), self._blank)
+            _LOG.info("alignment softmax over the %d tokens the training transcripts use", len(self._vocabulary))
         set_seed(cfg.seed)
         model.to(device)
         _LOG.info("training %d tensors (%d parameters): %s", len(trainable),
