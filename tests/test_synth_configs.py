@@ -1,6 +1,6 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
 continued stage 2 from the shipped parts, continued once more; and bridge pretraining on the
-alignment loss alone, then stage 2 on those bridges) and read what `data make` writes."""
+alignment loss alone, then stage 2 on those bridges, continued once) and read what `data make` writes."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ MANIFESTS = {f"{split}.tsv" for split in SPLITS} | {"train-multitask.tsv"}
 
 RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage2.yaml")
 MORE = ("wavllm-mini-stage2-more.yaml", "wavllm-mini-stage2-more2.yaml")
-ALIGNED = ("wavllm-mini-align.yaml", "wavllm-mini-stage2-aligned.yaml")
+ALIGNED = ("wavllm-mini-align.yaml", "wavllm-mini-stage2-aligned.yaml", "wavllm-mini-stage2-aligned-more.yaml")
 SHIPPED_PARTS = Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
+V0_PARTS = Path("assets") / SHIPPED_DIR.name / "v0.safetensors"  # the first shipped parts, kept for these recipes
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +52,23 @@ def test_each_run_starts_from_the_previous_runs_trained_parts(stages):
     assert len({c.output_dir for c in stages}) == 3
 
 
-def test_continued_training_starts_from_the_shipped_parts_in_stage_2_and_chains_on(every_run):
+def test_continued_training_starts_from_v0s_parts_in_stage_2_and_chains_on(every_run):
     more, more2 = every_run[len(RUNS) : len(RUNS) + 2]
-    assert Path(more.init_from) == SHIPPED_PARTS
+    assert Path(more.init_from) == V0_PARTS
     assert Path(more2.init_from) == Path(more.output_dir) / "trained.safetensors"
     for config in (more, more2):
         assert config.stage == 2 and config.prompt_aware and config.alignment_weight > 0
     assert len({c.output_dir for c in every_run}) == len(every_run)
 
 
-def test_the_aligned_recipe_pretrains_the_shipped_bridges_alone_then_trains_stage_2_on_them(every_run):
-    align, aligned = every_run[-2:]
+def test_the_aligned_recipe_pretrains_v0s_bridges_alone_then_trains_stage_2_on_them_and_continues_from_v1(every_run):
+    align, aligned, more = every_run[-3:]
     assert align.alignment_only and not align.train_lora and align.stage == 1
-    assert Path(align.init_from) == SHIPPED_PARTS
-    assert [Path(p) for p in aligned.init_paths] == [SHIPPED_PARTS, Path(align.output_dir) / "trained.safetensors"]
+    assert Path(align.init_from) == V0_PARTS
+    assert [Path(p) for p in aligned.init_paths] == [V0_PARTS, Path(align.output_dir) / "trained.safetensors"]
     assert aligned.stage == 2 and aligned.prompt_aware and aligned.alignment_weight > 0 and not aligned.alignment_only
-    assert align.alignment_vocabulary == aligned.alignment_vocabulary == "transcripts"
+    assert align.alignment_vocabulary == aligned.alignment_vocabulary == more.alignment_vocabulary == "transcripts"
+    assert Path(more.init_from) == SHIPPED_PARTS and more.stage == 2  # v1, the output of `aligned`
 
 
 def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(every_run):
@@ -80,3 +82,7 @@ def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cac
 def test_the_configs_save_often_enough_to_resume_in_chunks(every_run):
     for config in every_run:
         assert 0 < config.save_every <= 500 and config.max_steps % config.save_every == 0
+
+
+def test_v0s_parts_are_kept_beside_the_shipped_ones():
+    assert (CONFIGS.parent / V0_PARTS).is_file() and (CONFIGS.parent / SHIPPED_PARTS).is_file()
