@@ -58,11 +58,15 @@ def _clips_and_targets(processor):
     return batch, [tokenizer.encode(" hello there"), tokenizer.encode(" good")]
 
 
+def _encoded(model, batch):
+    return as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+
+
 def test_the_alignment_loss_trains_the_bridges_and_falls_on_a_fixed_batch(processor):
     model = own_model()
     configure_stage(model, stage_plan(1, lora=False))
     batch, targets = _clips_and_targets(processor)
-    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    encoded = _encoded(model, batch)
     blank = blank_token_id(processor.tokenizer)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=1e-3)
@@ -80,7 +84,7 @@ def test_the_alignment_loss_trains_the_bridges_and_falls_on_a_fixed_batch(proces
 def test_the_alignment_loss_holds_the_frames_at_the_token_embeddings_norm(processor, monkeypatch):
     model = own_model()
     batch, targets = _clips_and_targets(processor)
-    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    encoded = _encoded(model, batch)
     blank = blank_token_id(processor.tokenizer)
     audio, lengths = model.bridge_audio(encoded)
     token_norm = model.get_output_embeddings().weight.detach().norm(dim=-1).mean()
@@ -99,7 +103,7 @@ def test_the_alignment_loss_holds_the_frames_at_the_token_embeddings_norm(proces
 def test_a_clip_whose_target_is_longer_than_its_frames_is_left_out(processor):
     model = own_model()
     batch, targets = _clips_and_targets(processor)
-    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    encoded = _encoded(model, batch)
     too_long = [list(range(5, 5 + 500)), None]
     assert ctc_alignment_loss(model, encoded, too_long, blank_token_id(processor.tokenizer)) is None
 
@@ -111,7 +115,7 @@ def test_the_alignment_vocabulary_is_the_targets_tokens_and_the_blank_in_order()
 def test_a_softmax_over_the_transcripts_tokens_only_gives_a_lower_loss_and_the_same_over_all_tokens(processor):
     model = own_model()
     batch, targets = _clips_and_targets(processor)
-    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    encoded = _encoded(model, batch)
     blank = blank_token_id(processor.tokenizer)
     with torch.no_grad():
         full = float(ctc_alignment_loss(model, encoded, targets, blank))
@@ -125,7 +129,7 @@ def test_a_softmax_over_the_transcripts_tokens_only_gives_a_lower_loss_and_the_s
 def test_a_clip_whose_target_uses_a_token_outside_the_vocabulary_is_left_out(processor):
     model = own_model()
     batch, targets = _clips_and_targets(processor)
-    encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+    encoded = _encoded(model, batch)
     blank = blank_token_id(processor.tokenizer)
     only_the_second = alignment_vocabulary([targets[1]], blank)
     with torch.no_grad():

@@ -195,8 +195,7 @@ class Trainer:
         if not batch.audio_rows:
             with self._autocast(device):
                 return response_loss(ddp_model, inputs, inputs_embeds=model.get_input_embeddings()(inputs["input_ids"]))
-        features = batch.cached if batch.cached is not None else extract_features(model, batch.audio_inputs(device))
-        encoded = as_encoder_outputs(features, next(model.parameters()).device)
+        encoded = self._encoded(model, batch, device)
         with self._autocast(device):
             loss = response_loss(ddp_model, inputs, encoder_outputs=encoded)
             weight = self.config.alignment_weight
@@ -206,11 +205,16 @@ class Trainer:
                     loss = loss + weight * extra
         return loss
 
+    @staticmethod
+    def _encoded(model, batch: TrainBatch, device: torch.device):
+        """The batch's encoder outputs: from the cache where it had them, else from the frozen encoders."""
+        features = batch.cached if batch.cached is not None else extract_features(model, batch.audio_inputs(device))
+        return as_encoder_outputs(features, next(model.parameters()).device)
+
     def _alignment_only_loss(self, model, batch: TrainBatch, device: torch.device, vocabulary) -> torch.Tensor:
         """The CTC alignment loss of the batch's transcribed clips; a zero that trains nothing when
         none has a transcript that fits its frames."""
-        features = batch.cached if batch.cached is not None else extract_features(model, batch.audio_inputs(device))
-        encoded = as_encoder_outputs(features, next(model.parameters()).device)
+        encoded = self._encoded(model, batch, device)
         with self._autocast(device):
             loss = ctc_alignment_loss(model, encoded, batch.transcripts or [], self._blank, vocabulary)
         return loss if loss is not None else torch.zeros((), device=device)
