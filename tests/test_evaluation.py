@@ -18,7 +18,7 @@ from wavllm_core.evaluation.metrics import (
 )
 from wavllm_core.evaluation.runner import EvalSettings, _prepare, decode_rows, select_rows
 from wavllm_core.evaluation.scoring import RowResult, final_step, score_rows
-from wavllm_core.training.alignment import ctc_readout
+from wavllm_core.training.alignment import ctc_readout, readout_text
 from wavllm_core.training.manifest import read_manifest
 
 SQA_PROMPT = "What will the man do next? A. Start to take exercise; B. Do as he always does; C. Change his working time."
@@ -171,6 +171,25 @@ def test_the_readout_reads_frames_that_look_like_tokens_as_those_tokens(loaded_t
     frames = torch.stack([table[i] * 3 for i in (a, a, blank, b, b, blank, a, blank)])
     monkeypatch.setattr(model, "bridge_audio", lambda encoded: (frames[None], torch.tensor([7])))
     assert ctc_readout(model, None, blank) == [[a, b, a]]
+
+
+class _PieceTokenizer:
+    """Decodes ids by a fixed table, as a byte-level BPE tokenizer joins its pieces."""
+
+    pieces = {1: " needs", 2: "6", 3: " potatoes", 4: " for", 5: "$", 6: "5", 7: "8", 8: " at", 9: "2", 10: ":", 11: "1", 12: "0"}
+
+    def decode(self, ids, skip_special_tokens=True):
+        return "".join(self.pieces[i] for i in ids)
+
+
+@pytest.mark.parametrize("ids, text", [
+    ([1, 2, 3], "needs 6 potatoes"),  # the lone space before the number was the blank
+    ([4, 5, 6, 7], "for$58"),  # no space where none follows a letter
+    ([8, 9, 10, 11, 12], "at 2:10"),  # digits after punctuation stay joined
+    ([], ""),
+])
+def test_the_readout_text_puts_back_the_space_before_a_number(ids, text):
+    assert readout_text(_PieceTokenizer(), ids) == text
 
 
 def test_with_readout_asr_rows_get_the_bridge_transcript_and_its_wer(eval_manifest, loaded_tiny):

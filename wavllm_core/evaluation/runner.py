@@ -29,7 +29,7 @@ from ..generation import DecodingSettings
 from ..hub import LoadedModel
 from ..option_scoring import score_options
 from ..processing import InputTooLongError
-from ..training.alignment import blank_token_id, ctc_readout
+from ..training.alignment import blank_token_id, ctc_readout, readout_text
 from ..training.features import AUDIO_INPUTS
 from ..training.manifest import ManifestError, ManifestRow
 from .answers import parse_options
@@ -102,8 +102,9 @@ def _readouts(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature
     if not any(p.row.task == "asr" for p in batch):
         return [None] * len(batch)
     encoded = loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS))
-    ids = ctc_readout(loaded.model, encoded, blank_token_id(loaded.processor.tokenizer))
-    return [loaded.processor.decode(row).strip() if p.row.task == "asr" else None for p, row in zip(batch, ids)]
+    tokenizer = loaded.processor.tokenizer
+    ids = ctc_readout(loaded.model, encoded, blank_token_id(tokenizer))
+    return [readout_text(tokenizer, row).strip() if p.row.task == "asr" else None for p, row in zip(batch, ids)]
 
 
 def _generate_text_only(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> list[str]:

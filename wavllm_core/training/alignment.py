@@ -115,3 +115,13 @@ def ctc_readout(model: WavLLMForConditionalGeneration, encoded: EncoderOutputs, 
         merged = [token for i, token in enumerate(ids[:length]) if i == 0 or token != ids[i - 1]]
         clips.append([token for token in merged if token != blank])
     return clips
+
+
+def readout_text(tokenizer, ids: Sequence[int]) -> str:
+    """A read-out's text, with the space before a number put back: the tokenizer writes that
+    space as a lone space token, the blank, so greedy CTC cannot emit it ("needs6"); between a
+    token that ends in a letter and one that starts with a digit, the space was there."""
+    pieces = [tokenizer.decode([token], skip_special_tokens=True) for token in ids]
+    cuts = [i for i in range(1, len(ids)) if pieces[i - 1][-1:].isalpha() and pieces[i][:1].isdigit()]
+    bounds = [0, *cuts, len(ids)]
+    return " ".join(tokenizer.decode(list(ids[a:b]), skip_special_tokens=True).strip() for a, b in zip(bounds, bounds[1:]))
