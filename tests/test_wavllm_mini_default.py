@@ -51,13 +51,14 @@ def test_a_current_install_is_kept_as_it_is(mini):
 
 def test_it_transcribes_the_held_out_clips_within_a_word_error_bound(mini, heldout):
     """Bundled held-out sentences, two by training voices and two by the held-out voice (kal16).
-    Measured with the parts shipped 2026-12-02: 5.3 % on the training voices' clips, 28.3 % on all four."""
+    Measured with v2 (shipped 2026-12-02): 0.0 % on the training voices' clips, 19.6 % on all four
+    (v1: 5.3 % and 28.3 %)."""
     rows = _asr_rows(heldout)
     heard = [answer(mini, row.load_clip(), row.prompt, GREEDY).text for row in rows]
     seen = [i for i, row in enumerate(rows) if row.id.startswith("test-seen")]
     assert len(seen) == 2 and len(rows) == 4
     assert word_error_rate([rows[i].target for i in seen], [heard[i] for i in seen]).wer <= 15.0, heard
-    assert word_error_rate([row.target for row in rows], heard).wer <= 40.0, heard
+    assert word_error_rate([row.target for row in rows], heard).wer <= 30.0, heard
 
 
 def test_silencing_the_audio_changes_the_transcript(mini, heldout):
