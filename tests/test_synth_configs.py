@@ -1,6 +1,6 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
 continued stage 2 from v0's parts, continued once more; and bridge pretraining on the alignment
-loss alone, then stage 2 on those bridges, continued twice) and read what `data make` writes."""
+loss alone, then stage 2 on those bridges, continued three times) and read what `data make` writes."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ MANIFESTS = {f"{split}.tsv" for split in SPLITS} | {"train-multitask.tsv"}
 RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage2.yaml")
 MORE = ("wavllm-mini-stage2-more.yaml", "wavllm-mini-stage2-more2.yaml")
 ALIGNED = ("wavllm-mini-align.yaml", "wavllm-mini-stage2-aligned.yaml", "wavllm-mini-stage2-aligned-more.yaml",
-           "wavllm-mini-stage2-long.yaml")
+           "wavllm-mini-stage2-long.yaml", "wavllm-mini-stage2-long2.yaml")
 SHIPPED_PARTS = Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
 V0_PARTS = Path("assets") / SHIPPED_DIR.name / "v0.safetensors"  # the first shipped parts, kept for these recipes
 
@@ -62,20 +62,21 @@ def test_continued_training_starts_from_v0s_parts_in_stage_2_and_chains_on(every
     assert len({c.output_dir for c in every_run}) == len(every_run)
 
 
-def test_the_aligned_recipe_pretrains_v0s_bridges_alone_then_trains_stage_2_on_them_and_continues_twice(every_run):
-    align, aligned, more, long = every_run[-4:]
+def test_the_aligned_recipe_pretrains_v0s_bridges_alone_then_trains_stage_2_on_them_and_continues(every_run):
+    align, aligned, more, long, long2 = every_run[-5:]
     assert align.alignment_only and not align.train_lora and align.stage == 1
     assert Path(align.init_from) == V0_PARTS
     assert [Path(p) for p in aligned.init_paths] == [V0_PARTS, Path(align.output_dir) / "trained.safetensors"]
     assert aligned.stage == 2 and aligned.prompt_aware and aligned.alignment_weight > 0 and not aligned.alignment_only
-    assert {c.alignment_vocabulary for c in (align, aligned, more, long)} == {"transcripts"}
-    for before, after in ((aligned, more), (more, long)):
+    assert {c.alignment_vocabulary for c in (align, aligned, more, long, long2)} == {"transcripts"}
+    for before, after in ((aligned, more), (more, long), (long, long2)):
         assert Path(after.init_from) == Path(before.output_dir) / "trained.safetensors" and after.stage == 2
 
 
 def test_the_long_stage_2_run_reads_every_row_the_bridges_were_pretrained_on(every_run):
-    align, long = every_run[-4], every_run[-1]
-    assert [(s.path, s.rows) for s in long.train] == [(s.path, s.rows) for s in align.train]
+    align, long, long2 = every_run[-5], every_run[-2], every_run[-1]
+    for config in (long, long2):
+        assert [(s.path, s.rows) for s in config.train] == [(s.path, s.rows) for s in align.train]
 
 
 def test_the_configs_read_manifests_of_one_data_folder_and_share_its_encoder_cache(every_run):
