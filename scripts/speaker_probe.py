@@ -49,19 +49,26 @@ def voice_counts(manifest: Path) -> dict[str, int]:
         return {row["id"]: len(row["voices"].split(",")) for row in csv.DictReader(handle, delimiter="\t")}
 
 
-def distances(loaded, rows) -> np.ndarray:
-    """(rows, POINTS) half distances for each clip."""
-    model = loaded.model
+def encode(loaded, rows) -> list:
+    """Each clip's frozen-encoder outputs, once: they are the same whatever parts are probed."""
     found = []
     for row in rows:
         features = loaded.processor([row.load_clip()], [row.prompt])
         with torch.no_grad():
-            encoded = model.encode_audio(*(features[name] for name in AUDIO_INPUTS))
+            found.append(loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS)))
+    return found
+
+
+def distances(model, encoded_clips) -> np.ndarray:
+    """(clips, POINTS) half distances for each clip's encoder outputs under `model`'s parts."""
+    found = []
+    for encoded in encoded_clips:
+        with torch.no_grad():
             mixed = model.acoustic_encoder.mix(encoded.acoustic)
-            acoustic, _ = model._bridge(model.acoustic_bridge, mixed)
-            semantic, _ = model._bridge(model.semantic_bridge, encoded.semantic)
-            fused, lengths = model.bridge_audio(encoded)
-        n = int(lengths[0])
+            acoustic, acoustic_len = model._bridge(model.acoustic_bridge, mixed)
+            semantic, semantic_len = model._bridge(model.semantic_bridge, encoded.semantic)
+            fused = model.fusion(semantic, acoustic)
+        n = int(torch.minimum(semantic_len, acoustic_len)[0])
         found.append([half_distance(x) for x in (mixed[0], acoustic[0, :n], semantic[0, :n], fused[0, :n])])
     return np.array(found)
 
@@ -76,17 +83,19 @@ def main() -> None:
     torch.manual_seed(0)
     loaded = load_model("wavllm-mini", device="cpu")
     manifests = {split: Path(args.data) / f"{split}.tsv" for split in ("test-seen", "test-unseen")}
-    splits = {split: [r for r in read_manifest(path) if r.task == "sv"][: args.rows] for split, path in manifests.items()}
+    splits = {}
+    for split, path in manifests.items():
+        rows = [r for r in read_manifest(path) if r.task == "sv"][: args.rows]
+        voices = voice_counts(path)
+        splits[split] = (np.array([voices[r.id] > 1 for r in rows]), encode(loaded, rows))
     for parts in args.parts or [None]:
         if parts:
             load_trained_parts(loaded.model, parts)
         print(f"== {parts or 'installed wavllm-mini'}")
-        for split, rows in splits.items():
-            voices = voice_counts(manifests[split])
-            two_voices = np.array([voices[r.id] > 1 for r in rows])
-            table = distances(loaded, rows)
+        for split, (two_voices, encoded) in splits.items():
+            table = distances(loaded.model, encoded)
             cells = "  ".join(f"{point} {100 * auc(two_voices, table[:, i]):5.1f}" for i, point in enumerate(POINTS))
-            print(f"{split:12} rows {len(rows):3} (two voices {two_voices.sum():3})  AUC %: {cells}")
+            print(f"{split:12} rows {len(encoded):3} (two voices {two_voices.sum():3})  AUC %: {cells}")
 
 
 if __name__ == "__main__":

@@ -47,5 +47,13 @@ def test_voice_counts_reads_the_manifests_voices_column(probe, tmp_path):
 
 def test_distances_measure_every_point_of_the_path_for_each_clip(probe, loaded_tiny, tmp_path):
     rows = read_manifest(write_manifest(tmp_path, [("a", "Same?", "Yes", True), ("b", "Same?", "No", True)]))
-    table = probe.distances(loaded_tiny, rows)
+    table = probe.distances(loaded_tiny.model, probe.encode(loaded_tiny, rows))
     assert table.shape == (2, len(probe.POINTS)) and np.isfinite(table).all()
+
+
+def test_the_fused_frames_are_those_the_llm_reads(probe, loaded_tiny, tmp_path, monkeypatch):
+    rows = read_manifest(write_manifest(tmp_path, [("a", "Same?", "Yes", True)]))
+    encoded = probe.encode(loaded_tiny, rows)
+    fused, lengths = loaded_tiny.model.bridge_audio(encoded[0])
+    expected = probe.half_distance(fused[0, : int(lengths[0])].detach())
+    assert probe.distances(loaded_tiny.model, encoded)[0, -1] == pytest.approx(expected, abs=1e-5)
