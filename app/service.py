@@ -229,7 +229,7 @@ class ModelService:
         loaded = self._current_model()
         clip = load_audio(audio)
         settings.generation_config(loaded.model.generation_config)
-        loaded.processor(clip, instruction, history=history, max_new_tokens=settings.max_new_tokens)
+        loaded.processor.check(clip, instruction, history=history, max_new_tokens=settings.max_new_tokens)
         return clip
 
     def stream(self, audio: object, instruction: str | None, settings: DecodingSettings,

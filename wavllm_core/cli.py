@@ -20,7 +20,8 @@ import torch
 from .audio import load_audio
 from .config import PRESETS
 from .generation import Answer, DecodingSettings, stream_answer
-from .hub import AUTO, OFFICIAL_NAME, ModelNotFoundError, default_model_name, is_model_dir, load_model, models_dir
+from .hub import AUTO, OFFICIAL_NAME, ModelNotFoundError, default_model_name, is_model_dir, models_dir
+from .loading_options import add_loading_arguments, load_from_args
 from .measurements import PeakMeasurement, measured_peaks, record_peak
 from .quantization import estimate_memory
 
@@ -85,7 +86,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         greedy=args.greedy, seed=args.seed,
     )
     clip = load_audio(args.audio)  # bad audio fails before a model is loaded
-    loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
+    loaded = load_from_args(args)
     result: Answer | None = None
     for item in stream_answer(loaded, clip, args.prompt, settings):
         if isinstance(item, Answer):
@@ -122,8 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", default=AUTO, help="preset name, cached model name or directory (default: auto)")
     ask.add_argument("--audio", required=True, help="audio file (WAV, FLAC, OGG, MP3; any rate, any channels)")
     ask.add_argument("--prompt", default="", help="instruction; empty = answer the question spoken in the audio")
-    ask.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
-    ask.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_loading_arguments(ask)
     ask.add_argument("--max-new-tokens", type=int, default=512)
     ask.add_argument("--temperature", type=float, default=0.5)
     ask.add_argument("--top-p", type=float, default=1.0)

@@ -144,23 +144,26 @@ def stream_answer(
     clip = load_audio(audio)
     instruction = normalize_instruction(instruction)
     config = settings.generation_config(model.generation_config)
-    batch = processor(clip, instruction, history=history, max_new_tokens=settings.max_new_tokens)
-    batch = batch.to(loaded.device)
     if settings.seed is not None:
         torch.manual_seed(settings.seed)
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
 
-    started = time.perf_counter()
-    with torch.no_grad():
-        scale = model.compute_prompt_scale(batch["scale_input_ids"], batch["scale_attention_mask"])
-    prompt_scale_s = time.perf_counter() - started
     streamer = TextIteratorStreamer(processor.tokenizer, skip_prompt=True, skip_special_tokens=True)
     counter, stop = _TokenCounter(), stop or threading.Event()
     failure: list[BaseException] = []
+    prepared: list = []  # the model inputs, r, and the seconds r took
 
     def decode() -> None:
+        """All of the answer's torch work (the features too: the Whisper feature extractor uses
+        torch), in this thread that ends with it (`threads.py`)."""
         try:
+            batch = processor(clip, instruction, history=history, max_new_tokens=settings.max_new_tokens)
+            batch = batch.to(loaded.device)
+            scale_started = time.perf_counter()
+            with torch.no_grad():
+                scale = model.compute_prompt_scale(batch["scale_input_ids"], batch["scale_attention_mask"])
+            prepared.extend((batch, scale, time.perf_counter() - scale_started))
             model.generate(
                 **batch, lora_scale=scale, generation_config=config, streamer=streamer,
                 stopping_criteria=StoppingCriteriaList([counter, _StopOnEvent(stop)]),
@@ -169,6 +172,7 @@ def stream_answer(
             failure.append(error)
             streamer.end()
 
+    started = time.perf_counter()
     worker = threading.Thread(target=decode, name="wavllm-generate", daemon=True)
     worker.start()
     pieces, finished = [], False
@@ -184,6 +188,7 @@ def stream_answer(
         worker.join()
     if failure:
         raise failure[0]
+    batch, scale, prompt_scale_s = prepared
     total = time.perf_counter() - started
     first = (counter.first_at or time.perf_counter()) - started
     new_tokens = counter.steps

@@ -138,6 +138,11 @@ class WavLLMProcessor:
             "Cut the recording, or lower the maximum number of new tokens."
         )
 
+    def check(self, clip: AudioClip, instruction: str | None, history: Sequence[Turn] = (), max_new_tokens: int = 512) -> None:
+        """Raise what `__call__` would raise for this request, without computing the audio features
+        (a UI checks each request before queueing it; the features are the decoding thread's work)."""
+        self._row(clip, normalize_instruction(instruction), history, None, max_new_tokens)
+
     def render_prompt(self, instruction: str, num_samples: int, history: Sequence[Turn] = ()) -> str:
         """The exact text the LLM sees, with the audio slot shown as its frame count."""
         before, after = self._text_ids(normalize_instruction(instruction), history)

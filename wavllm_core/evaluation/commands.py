@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..hub import AUTO, load_model
+from ..hub import AUTO
+from ..loading_options import add_loading_arguments, load_from_args
 from ..training.manifest import read_manifest
 from ..training.parts import load_trained_parts
 
@@ -23,7 +24,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     state = PartialState(cpu=args.device == "cpu")
     device = args.device or str(state.device)
-    loaded = load_model(args.model, load_in_4bit=args.four_bit, device=device)
+    loaded = load_from_args(args, device)
     if args.trained:
         load_trained_parts(loaded.model, args.trained)
     settings = EvalSettings(
@@ -67,7 +68,6 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                         help="also read ASR clips' fused frames back by greedy CTC and report that WER (readout_wer)")
     parser.add_argument("--by-likelihood", action="store_true",
                         help="answer multiple-choice rows with audio by the likeliest option instead of decoding")
-    parser.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: this process's accelerate device)")
+    add_loading_arguments(parser, "cpu or cuda (default: this process's accelerate device)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=cmd_eval)

@@ -12,7 +12,8 @@ import argparse
 import json
 import sys
 
-from ..hub import AUTO, load_model
+from ..hub import AUTO
+from ..loading_options import add_loading_arguments, load_from_args
 from ..option_scoring import score_options
 from .format import load_quiz
 from .generator import SPEAKING_RATE, make_set
@@ -47,7 +48,7 @@ def cmd_make(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     quiz = load_quiz(args.set)  # a broken set fails before a model is loaded
-    loaded = load_model(args.model, load_in_4bit=args.four_bit, device=args.device)
+    loaded = load_from_args(args)
     report = take_test(loaded, quiz, limit=args.limit, ablate_audio=args.ablate_audio,
                        score=score_options if args.by_likelihood else None)
     result = report.result
@@ -102,8 +103,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--model", default=AUTO, help="preset name, cached model name or directory (default: auto)")
     run.add_argument("--set", required=True, help="quiz set folder (or its quiz.json)")
     run.add_argument("--limit", type=int, default=None, help="only the first N questions")
-    run.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
-    run.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    add_loading_arguments(run)
     run.add_argument("--json", action="store_true", help="print one JSON object with every answer")
     run.add_argument("--ablate-audio", action="store_true", help="play silence of each conversation's length instead")
     run.add_argument("--by-likelihood", action="store_true",
