@@ -54,6 +54,15 @@ def test_training_never_sees_the_copies(pair):
     assert half.weight.grad is not None
 
 
+def test_weights_changed_in_place_are_copied_again_before_the_next_step(pair):
+    plain, half = pair
+    with torch.no_grad():
+        half.weight.mul_(2.0)
+        half.bias.add_(1.0)
+        x = torch.randn(1, 64)
+        torch.testing.assert_close(half(x), 2 * (x @ plain.weight.T) + plain.bias + 1.0, atol=5e-3, rtol=5e-3)
+
+
 def test_a_step_that_overflows_fp16_is_redone_in_fp32():
     layer = nn.Sequential(nn.Linear(4, 2, bias=False))
     with torch.no_grad():

@@ -1,6 +1,7 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
 continued stage 2 from v0's parts, continued once more; and bridge pretraining on the alignment
-loss alone, then stage 2 on those bridges, continued three times) and read what `data make` writes."""
+loss alone, then stage 2 on those bridges, continued three times; and v2 continued on a
+speaker-heavy set) and read what `data make` writes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ RUNS = ("wavllm-mini-warmup.yaml", "wavllm-mini-stage1.yaml", "wavllm-mini-stage
 MORE = ("wavllm-mini-stage2-more.yaml", "wavllm-mini-stage2-more2.yaml")
 ALIGNED = ("wavllm-mini-align.yaml", "wavllm-mini-stage2-aligned.yaml", "wavllm-mini-stage2-aligned-more.yaml",
            "wavllm-mini-stage2-long.yaml", "wavllm-mini-stage2-long2.yaml")
+SPEAKER = "wavllm-mini-stage2-speaker.yaml"
 SHIPPED_PARTS = Path("assets") / SHIPPED_DIR.name / "trained.safetensors"
 V0_PARTS = Path("assets") / SHIPPED_DIR.name / "v0.safetensors"  # the first shipped parts, kept for these recipes
 
@@ -94,3 +96,14 @@ def test_the_configs_save_often_enough_to_resume_in_chunks(every_run):
 
 def test_v0s_parts_are_kept_beside_the_shipped_ones():
     assert (CONFIGS.parent / V0_PARTS).is_file() and (CONFIGS.parent / SHIPPED_PARTS).is_file()
+
+
+def test_the_speaker_run_continues_v2_on_a_speaker_heavy_set_of_its_own(every_run):
+    long = every_run[-2]
+    speaker = TrainConfig.from_yaml(CONFIGS / SPEAKER)
+    assert Path(speaker.init_from) == Path(long.output_dir) / "trained.safetensors"
+    assert speaker.stage == 2 and speaker.prompt_aware and speaker.alignment_weight > 0
+    folder = Path(speaker.encoder_cache).parent
+    assert {Path(spec.path).parent for spec in speaker.train + speaker.validation} == {folder}
+    assert folder != Path(long.encoder_cache).parent and 0 < speaker.save_every and speaker.max_steps % speaker.save_every == 0
+    assert speaker.output_dir not in {c.output_dir for c in every_run}

@@ -161,3 +161,33 @@ def test_flite_speaks_slower_with_a_larger_duration_stretch():
 def test_planning_needs_no_audio_and_no_flite(monkeypatch):
     monkeypatch.setenv("PATH", "")
     assert len(plan_dataset(DataOptions(seed=1, examples=10, valid=2, test=2)).examples["train"]) == 10
+
+
+def test_a_speaker_share_puts_that_share_of_speaker_questions_in_training_and_leaves_the_tests_alone():
+    usual = plan_dataset(DataOptions(seed=1, examples=300, valid=2, test=40))
+    focused = plan_dataset(DataOptions(seed=1, examples=300, valid=2, test=40, speaker_share=0.4))
+
+    def share(plan, split):
+        rows = plan.examples[split]
+        return sum(row.kind == "sv" for row in rows) / len(rows)
+
+    assert share(usual, "train") < 0.2 < 0.3 < share(focused, "train") < 0.5
+    assert [row.id for row in focused.examples["test-seen"]] == [row.id for row in usual.examples["test-seen"]]
+    mix = DataOptions(speaker_share=0.4).train_mix()
+    assert mix["sv"] == 0.4 and abs(sum(mix.values()) - 1) < 1e-9
+    assert mix["asr"] / mix["sqa_quiz"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("share", ["0", "1", "1.5"])
+def test_a_speaker_share_outside_zero_to_one_is_a_user_error(tmp_path, capsys, share):
+    assert main(["data", "make", "--out", str(tmp_path / "d"), "--speaker-share", share]) == 2
+    assert "--speaker-share must be above 0 and below 1" in capsys.readouterr().err
+
+
+@needs_flite
+def test_a_set_without_test_rows_writes_no_empty_test_manifests(tmp_path, capsys):
+    out = tmp_path / "d"
+    assert main(["data", "make", "--out", str(out), "--examples", "3", "--valid", "1", "--test", "0", "--no-progress"]) == 0
+    assert sorted(p.name for p in out.glob("*.tsv")) == ["train-multitask.tsv", "train.tsv", "valid.tsv"]
+    assert main(["data", "stats", str(out)]) == 0
+    assert "train: 3 rows" in capsys.readouterr().out

@@ -9,7 +9,8 @@ copies serve only calls with a few rows (decoding steps, up to `MAX_HALF_ROWS` s
 prefill of the prompt keeps the fp32 weights; outputs are fp32 either way. A call whose fp16 result
 overflows (a value beyond 65504) is redone in fp32. The cost is the copies: half the linears' fp32
 size (~270 MB for wavllm-mini); training never sees them (they are buffers that are not saved, and
-the fp32 parameters stay the same objects, tied output embeddings included).
+the fp32 parameters stay the same objects, tied output embeddings included), and weights changed
+in place afterwards (trained parts loaded, an optimizer step) are copied again at the next step.
 """
 
 from __future__ import annotations
@@ -34,16 +35,26 @@ class HalfDecodingLinear(nn.Linear):
         """The same layer (the same parameter objects) with fp16 copies beside them."""
         layer = cls(linear.in_features, linear.out_features, bias=linear.bias is not None, device="meta")
         layer.weight, layer.bias = linear.weight, linear.bias
-        layer.register_buffer("half_weight", linear.weight.detach().half(), persistent=False)
-        half_bias = None if linear.bias is None else linear.bias.detach().half()
-        layer.register_buffer("half_bias", half_bias, persistent=False)
+        layer.refresh_half_copies()
         return layer
+
+    def _versions(self) -> tuple[int, int | None]:
+        # A tensor's version counter goes up at every in-place change (load_state_dict, an optimizer step).
+        return self.weight._version, None if self.bias is None else self.bias._version
+
+    def refresh_half_copies(self) -> None:
+        self.register_buffer("half_weight", self.weight.detach().half(), persistent=False)
+        half_bias = None if self.bias is None else self.bias.detach().half()
+        self.register_buffer("half_bias", half_bias, persistent=False)
+        self._copied_versions = self._versions()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # With gradients on (training), always the fp32 weights: the copies do not follow updates.
         few_rows = x.numel() <= MAX_HALF_ROWS * self.in_features
         if torch.is_grad_enabled() or x.dtype != torch.float32 or not few_rows:
             return super().forward(x)
+        if self._versions() != self._copied_versions:  # the weights were changed in place since
+            self.refresh_half_copies()
         out = F.linear(x.half(), self.half_weight, self.half_bias)
         if not torch.isfinite(out).all():
             return super().forward(x)

@@ -17,7 +17,7 @@ from .text_pool import words
 def cmd_make(args: argparse.Namespace) -> int:
     options = DataOptions(seed=args.seed, examples=args.examples, valid=args.valid, test=args.test,
                           held_out_voice=args.held_out_voice, grammar_sentences=args.grammar_sentences,
-                          workers=args.workers)
+                          workers=args.workers, speaker_share=args.speaker_share)
     summary = make_dataset(options, args.out, progress=not args.no_progress)
     run = summary["last_run"]
     pool = summary["pool"]
@@ -96,6 +96,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("--held-out-voice", default="kal16", help="the voice only the unseen-voice test set hears")
     make.add_argument("--grammar-sentences", type=int, default=30_000, help="grammar draws added to the fortunes")
     make.add_argument("--workers", type=int, default=2, help="flite processes")
+    make.add_argument("--speaker-share", type=float, default=None,
+                      help="share of speaker questions in train/valid, the other tasks in their usual proportions "
+                           "(default 0.10); the test sets are unchanged")
     make.add_argument("--no-progress", action="store_true")
     make.set_defaults(run=cmd_make)
     stats = commands.add_parser("stats", help="counts per task and split, distinct sentences, vocabulary, hours")

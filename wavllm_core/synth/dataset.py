@@ -44,7 +44,7 @@ COLUMNS = ("id", "audio", "n_frames", "prompt", "tgt_text", "with_speech", "task
 SINGLE_TASK_KINDS = frozenset(("asr", "asr_dialogue", "sv"))
 QUIZ_SEED_BASE = 1_000_000  # far from the bundled sets' seeds (1, 2, 3)
 # Options that decide the content of every row: a folder made with others cannot be resumed.
-CONTENT_OPTIONS = ("seed", "held_out_voice", "grammar_sentences", "exchanges")
+CONTENT_OPTIONS = ("seed", "held_out_voice", "grammar_sentences", "exchanges", "speaker_share")
 
 
 class DataFolderError(ValueError):
@@ -61,6 +61,7 @@ class DataOptions:
     grammar_sentences: int = 30_000
     exchanges: int = 8_000
     workers: int = 2
+    speaker_share: float | None = None  # share of speaker rows in train/valid (default: TRAIN_MIX's)
 
     def __post_init__(self):
         if self.examples < 1:
@@ -71,6 +72,17 @@ class DataOptions:
             raise ValueError(f"--held-out-voice must be one of {', '.join(VOICES)}, got {self.held_out_voice!r}")
         if self.workers < 1:
             raise ValueError(f"--workers must be at least 1, got {self.workers}")
+        if self.speaker_share is not None and not 0 < self.speaker_share < 1:
+            raise ValueError(f"--speaker-share must be above 0 and below 1, got {self.speaker_share}")
+
+    def train_mix(self) -> dict[str, float]:
+        """The task shares of train and valid: TRAIN_MIX, with speaker rows at `speaker_share` and
+        every other task scaled to keep their proportions (a set for speaker-focused training)."""
+        if self.speaker_share is None:
+            return dict(TRAIN_MIX)
+        others = 1 - TRAIN_MIX["sv"]
+        return {kind: self.speaker_share if kind == "sv" else share * (1 - self.speaker_share) / others
+                for kind, share in TRAIN_MIX.items()}
 
     def counts(self) -> dict[str, int]:
         valid = self.valid if self.valid is not None else max(20, self.examples // 50)
@@ -136,7 +148,7 @@ def _sources(options: DataOptions, pool: TextPool, words: Sequence[str], split: 
 
 
 def _plan_split(options: DataOptions, sources: Sources, split: str, count: int) -> list[Example]:
-    mix = TRAIN_MIX if split in ("train", "valid") else TEST_MIX
+    mix = options.train_mix() if split in ("train", "valid") else TEST_MIX
     kinds, weights = list(mix), list(mix.values())
     required = options.held_out_voice if split == "test-unseen" else None
     out = []
@@ -224,6 +236,8 @@ def _manifest_sets(plan: Plan) -> dict[str, list[Example]]:
 def write_manifests(plan: Plan, out: Path) -> dict[str, Path]:
     paths = {}
     for split, examples in _manifest_sets(plan).items():
+        if not examples:  # e.g. --test 0: no manifest rather than one the trainer and `data stats` refuse
+            continue
         lines = ["\t".join(COLUMNS)]
         for e in examples:
             audio = audio_path(e) if e.with_speech else ""
