@@ -49,7 +49,7 @@ class HalfDecodingLinear(nn.Linear):
         self._copied_versions = self._versions()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # With gradients on (training), always the fp32 weights: the copies do not follow updates.
+        # With gradients on (training), always the fp32 weights: training keeps full precision.
         few_rows = x.numel() <= MAX_HALF_ROWS * self.in_features
         if torch.is_grad_enabled() or x.dtype != torch.float32 or not few_rows:
             return super().forward(x)
