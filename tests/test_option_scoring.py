@@ -38,3 +38,16 @@ def test_the_audio_decides_the_scores(loaded_tiny, clip):
 def test_a_question_with_fewer_than_two_options_is_refused(loaded_tiny, clip):
     with pytest.raises(ValueError, match="at least two options"):
         score_options(loaded_tiny, clip, PROMPT, {"A": "At 6:15"})
+
+
+def test_the_encoders_hear_the_clip_once_for_all_the_options(loaded_tiny, clip):
+    clips = []  # how many clips each encoder call took
+    model = loaded_tiny.model
+    hooks = [model.semantic_encoder.register_forward_hook(lambda _m, args, _o: clips.append(("semantic", len(args[2])))),
+             model.acoustic_encoder.register_forward_hook(lambda _m, args, _o: clips.append(("acoustic", len(args[0]))))]
+    try:
+        score_options(loaded_tiny, clip, "Which one? A. x; B. y; C. z.", {"A": "x", "B": "y", "C": "z"})
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert sorted(clips) == [("acoustic", 1), ("semantic", 1)]

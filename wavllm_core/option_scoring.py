@@ -17,6 +17,7 @@ import torch
 
 from .audio import AudioClip
 from .hub import LoadedModel
+from .modeling import EncoderOutputs
 from .synth.tasks import choice_target, strip_stop
 from .training.loss import labelled_logits
 
@@ -45,14 +46,25 @@ def option_replies(options: Mapping[str, str]) -> dict[str, str]:
     return {letter: choice_target(texts, i) for i, letter in enumerate(options)}
 
 
+AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
+
+
 def score_options(loaded: LoadedModel, clip: AudioClip, prompt: str, options: Mapping[str, str]) -> OptionScores:
-    """Score every option's reply to `prompt` about `clip` in one batch (one forward pass)."""
+    """Score every option's reply to `prompt` about `clip` in one batch (one LLM forward pass; the
+    frozen encoders run once, their frames shared by every option's row)."""
     if len(options) < 2:
         raise ValueError("a multiple-choice question needs at least two options")
     replies = option_replies(options)
-    batch = loaded.processor([clip] * len(replies), [prompt] * len(replies), response=list(replies.values()))
+    batch = dict(loaded.processor([clip] * len(replies), [prompt] * len(replies), response=list(replies.values()))
+                 .to(loaded.device))
+    audio = {name: batch.pop(name) for name in AUDIO_INPUTS}
+    pieces = int(audio["pieces_per_clip"][0])  # the first row's Whisper pieces; every row holds the same clip
+    first = {name: audio[name][:pieces] for name in ("input_features", "piece_frames")}
+    first.update({name: audio[name][:1] for name in ("pieces_per_clip", "input_values", "acoustic_attention_mask")})
     with torch.no_grad():
-        logits, targets, counts = labelled_logits(loaded.model, dict(batch.to(loaded.device)))
+        encoded = loaded.model.encode_audio(**first)
+        shared = EncoderOutputs(encoded.semantic * len(replies), encoded.acoustic * len(replies))
+        logits, targets, counts = labelled_logits(loaded.model, batch, encoder_outputs=shared)
     picked = logits.log_softmax(-1).gather(-1, targets[:, None])[:, 0]
     per_reply = picked.split(counts.tolist())
     return OptionScores(replies, {letter: float(lp.mean()) for letter, lp in zip(replies, per_reply)})
