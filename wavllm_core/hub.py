@@ -142,7 +142,7 @@ def load_model(
     name_or_dir: str = AUTO, load_in_4bit: bool = False, device: str | None = None, half_decoding: bool = True
 ) -> LoadedModel:
     """Load a model by name or directory, optionally with its LLM in 4-bit NF4. On the CPU in fp32,
-    `half_decoding` gives the LLM fp16 weight copies for decoding steps (`half_decoding.py`: ~1.5x
+    `half_decoding` gives the LLM fp16 weight copies for decoding steps (`half_decoding.py`: 1.6-1.8x
     the tokens/s of wavllm-mini on 2 cores for ~270 MB). Loading runs in a thread that ends with it
     (`threads.py`), so the caller's thread holds no OpenMP team that would slow decoding elsewhere."""
     if name_or_dir == AUTO:

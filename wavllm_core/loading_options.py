@@ -11,7 +11,7 @@ def add_loading_arguments(parser: argparse.ArgumentParser, device_help: str = "c
     parser.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
     parser.add_argument("--fp32-decoding", dest="half_decoding", action="store_false",
                         help="on the CPU, decode with the fp32 weights alone, without the LLM's fp16 copies "
-                             "(~270 MB less for wavllm-mini, ~1.8x fewer tokens/s)")
+                             "(~270 MB less for wavllm-mini, 1.6-1.8x fewer tokens/s)")
     parser.add_argument("--device", default=None, help=device_help)
 
 
