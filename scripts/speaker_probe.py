@@ -2,8 +2,9 @@
 
 Each held-out speaker-question clip is one sentence or two; two voices speak in half of them. The
 probe splits each clip's frames in half and measures how unlike the halves are (one minus the
-cosine of their mean frames) at four points of the path: the GE2E frames, the acoustic bridge's
-output, the semantic bridge's output and the fused frames the LLM reads. Its figure is the AUC of
+cosine of their mean frames) at five points of the path: the GE2E frames, the acoustic bridge's
+output, the semantic bridge's output, what the acoustic stream adds to the fused frames (Fusion.parts)
+and the fused frames the LLM reads. Its figure is the AUC of
 that distance for telling two-voice clips from one-voice clips: 50 % is no information, 100 % a
 perfect split. A high AUC at the GE2E frames and a low one at the fused frames says the bridges
 (trained toward token embeddings by the CTC alignment loss) dropped what the LLM would need.
@@ -27,7 +28,7 @@ from wavllm_core.mini.install import load_trained_parts
 from wavllm_core.training.features import AUDIO_INPUTS
 from wavllm_core.training.manifest import read_manifest
 
-POINTS = ("GE2E frames", "acoustic bridge", "semantic bridge", "fused frames")
+POINTS = ("GE2E frames", "acoustic bridge", "semantic bridge", "acoustic part", "fused frames")
 
 
 def half_distance(frames: torch.Tensor) -> float:
@@ -68,8 +69,9 @@ def distances(model, encoded_clips) -> np.ndarray:
             acoustic, acoustic_len = model._bridge(model.acoustic_bridge, mixed)
             semantic, semantic_len = model._bridge(model.semantic_bridge, encoded.semantic)
             fused = model.fusion(semantic, acoustic)
+            _, acoustic_part = model.fusion.parts(semantic, acoustic)
         n = int(torch.minimum(semantic_len, acoustic_len)[0])
-        found.append([half_distance(x) for x in (mixed[0], acoustic[0, :n], semantic[0, :n], fused[0, :n])])
+        found.append([half_distance(x) for x in (mixed[0], acoustic[0, :n], semantic[0, :n], acoustic_part[0, :n], fused[0, :n])])
     return np.array(found)
 
 

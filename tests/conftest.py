@@ -39,6 +39,17 @@ def with_trained_lora(model: WavLLMForConditionalGeneration, seed: int = 1) -> W
     return model
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """On a shared 2-core machine, two spinning OpenMP threads per op run tiny models up to 10x
+    slower than one; a module that asks for this (`pytestmark = pytest.mark.usefixtures(...)`)
+    runs on one thread, and the previous setting is restored for the rest of the suite."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 @pytest.fixture(scope="session")
 def tiny_config():
     return preset_config("tiny-random")

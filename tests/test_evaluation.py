@@ -24,13 +24,7 @@ from wavllm_core.training.manifest import read_manifest
 SQA_PROMPT = "What will the man do next? A. Start to take exercise; B. Do as he always does; C. Change his working time."
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models on a shared 2-core machine run far faster on one thread; restored afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +188,7 @@ def test_the_readout_text_puts_back_the_space_before_a_number(ids, text):
 
 def test_with_readout_asr_rows_get_the_bridge_transcript_and_its_wer(eval_manifest, loaded_tiny):
     rows = read_manifest(eval_manifest)[:3]
-    results = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2, readout=True), progress=False)
+    results = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2, readout="fused"), progress=False)
     assert isinstance(results[0].readout, str) and [r.readout for r in results[1:]] == [None, None]
     scores = score_rows(results)
     assert scores["asr"].details["readout_wer"] >= 0 and "readout_wer" not in scores["sv"].details

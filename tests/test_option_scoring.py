@@ -21,12 +21,33 @@ def test_the_likeliest_option_is_the_answer_and_its_reply_the_text_shown():
     assert (scores.best, scores.reply) == ("B", "At 6:30 (B)")
 
 
-def test_each_score_is_minus_the_training_loss_of_that_reply_alone(loaded_tiny, clip):
-    scores = score_options(loaded_tiny, clip, PROMPT, OPTIONS)
-    for letter, reply in option_replies(OPTIONS).items():
+UNEVEN = {"A": "Yes.", "B": "At half past six, after the film at the cinema.", "C": "By the old bridge."}
+
+
+@pytest.mark.parametrize("options", [OPTIONS, UNEVEN], ids=["even replies", "replies of very different lengths"])
+def test_each_score_is_minus_the_training_loss_of_that_reply_alone(loaded_tiny, clip, options):
+    scores = score_options(loaded_tiny, clip, PROMPT, options)
+    for letter, reply in option_replies(options).items():
         with torch.no_grad():
             loss = response_loss(loaded_tiny.model, loaded_tiny.processor(clip, PROMPT, response=reply))
         assert scores.scores[letter] == pytest.approx(-float(loss), abs=1e-4)
+
+
+def test_the_llm_reads_the_shared_prompt_once_and_then_only_the_replies(loaded_tiny, clip):
+    positions = []  # (rows, tokens) of each call into the LLM's decoder with audio and text (r's call has text only)
+
+    def record(_module, _args, kwargs, _output):
+        if kwargs.get("inputs_embeds") is not None:
+            positions.append(tuple(kwargs["inputs_embeds"].shape[:2]))
+
+    hook = loaded_tiny.model.language_model.model.register_forward_hook(record, with_kwargs=True)
+    try:
+        score_options(loaded_tiny, clip, PROMPT, OPTIONS)
+    finally:
+        hook.remove()
+    full = loaded_tiny.processor([clip] * 3, [PROMPT] * 3, response=list(option_replies(OPTIONS).values()))
+    reply_start = int((full["labels"][0] != -100).int().argmax())
+    assert positions == [(1, reply_start), (3, full["input_ids"].shape[1] - 1 - reply_start)]
 
 
 def test_the_audio_decides_the_scores(loaded_tiny, clip):

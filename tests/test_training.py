@@ -55,14 +55,7 @@ def base_config(tmp_path: Path, manifest: Path, **settings) -> TrainConfig:
     return TrainConfig.from_dict(values)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """On a shared 2-core machine, two spinning OpenMP threads per op run these tiny models up to
-    10x slower than one; the previous setting is restored for the rest of the suite."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from test_training import HEADER, base_config, own_model, write_manifest
 from wavllm_core.training.alignment import alignment_targets, alignment_vocabulary, blank_token_id, ctc_alignment_loss
 from wavllm_core.training.config import ConfigError
 from wavllm_core.training.data import TrainingData, approximate_tokens
-from wavllm_core.training.features import as_encoder_outputs, extract_features
+from wavllm_core.training.features import AUDIO_INPUTS, as_encoder_outputs, extract_features
 from wavllm_core.training.manifest import read_manifest
 from wavllm_core.training.parts import save_trained_parts
 from wavllm_core.training.stages import configure_stage, stage_plan
@@ -25,15 +25,9 @@ from wavllm_core.training import trainer as trainer_module
 from wavllm_core.modeling import WavLLMForConditionalGeneration
 from wavllm_core.training.trainer import Trainer, load_sources, train
 
-AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_the_transcript_column_is_read_and_asr_rows_fall_back_to_their_answer(tmp_path, processor):

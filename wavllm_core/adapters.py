@@ -85,3 +85,13 @@ class Fusion(nn.Module):
     def forward(self, semantic: torch.Tensor, acoustic: torch.Tensor) -> torch.Tensor:
         frames = min(semantic.shape[1], acoustic.shape[1])
         return self.proj(torch.cat([semantic[:, :frames], acoustic[:, :frames]], dim=-1))
+
+    def parts(self, semantic: torch.Tensor, acoustic: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The fused frames as the sum of what each stream adds: (semantic part with the bias,
+        acoustic part), each (batch, frames, hidden). Training losses that should shape one stream
+        alone (the alignment loss on what is said, the voice contrast on who says it) read these."""
+        frames = min(semantic.shape[1], acoustic.shape[1])
+        width = semantic.shape[-1]
+        weight = self.proj.weight
+        semantic_part = nn.functional.linear(semantic[:, :frames], weight[:, :width], self.proj.bias)
+        return semantic_part, nn.functional.linear(acoustic[:, :frames], weight[:, width:])

@@ -27,6 +27,8 @@ from .prompt_lora import (
     rotary_channel_permutation,
 )
 
+# The audio frames the LLM reads ("fused"), and what each stream adds to them (Fusion.parts).
+FRAME_PARTS = ("fused", "semantic", "acoustic")
 # Everything outside the LLM's own linears stays in 16/32-bit under 4-bit quantization.
 FULL_PRECISION_MODULES = (
     "semantic_encoder",
@@ -159,9 +161,30 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
 
     def bridge_audio(self, encoded: EncoderOutputs) -> tuple[torch.Tensor, torch.Tensor]:
         """Fused audio frames at 12.5 Hz: (clips, frames, hidden) and each clip's frame count."""
+        semantic, acoustic, lengths = self._bridges(encoded)
+        return self.fusion(semantic, acoustic), lengths
+
+    def bridge_parts(self, encoded: EncoderOutputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """bridge_audio's frames split into what each stream adds (Fusion.parts): semantic part,
+        acoustic part, each clip's frame count. Their sum is bridge_audio's frames."""
+        semantic, acoustic, lengths = self._bridges(encoded)
+        return (*self.fusion.parts(semantic, acoustic), lengths)
+
+    def bridge_frames(self, encoded: EncoderOutputs, part: str = "fused") -> tuple[torch.Tensor, torch.Tensor]:
+        """The fused frames (`part` "fused") or what one stream adds to them ("semantic",
+        "acoustic"; see bridge_parts), and each clip's frame count: what training losses score."""
+        if part == "fused":
+            return self.bridge_audio(encoded)
+        if part not in FRAME_PARTS:
+            raise ValueError(f"frame part must be one of {', '.join(FRAME_PARTS)}, got {part!r}")
+        semantic, acoustic, lengths = self.bridge_parts(encoded)
+        return (semantic if part == "semantic" else acoustic), lengths
+
+    def _bridges(self, encoded: EncoderOutputs) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Both bridges' outputs and each clip's frame count (the shorter stream's)."""
         semantic_out, semantic_len = self._bridge(self.semantic_bridge, encoded.semantic)
         acoustic_out, acoustic_len = self._bridge(self.acoustic_bridge, self.acoustic_encoder.mix(encoded.acoustic))
-        return self.fusion(semantic_out, acoustic_out), torch.minimum(semantic_len, acoustic_len)
+        return semantic_out, acoustic_out, torch.minimum(semantic_len, acoustic_len)
 
     def get_audio_features(self, *audio_inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """encode_audio then bridge_audio."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..hub import AUTO
 from ..loading_options import add_loading_arguments, load_from_args
+from ..training.config import ALIGNMENT_SOURCES
 from ..training.manifest import read_manifest
 from ..training.parts import load_trained_parts
 
@@ -64,8 +65,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, default=0.5)
     parser.add_argument("--top-p", type=float, default=1.0)
     parser.add_argument("--ablate-audio", action="store_true", help="replace every clip by silence of the same length")
-    parser.add_argument("--readout", action="store_true",
-                        help="also read ASR clips' fused frames back by greedy CTC and report that WER (readout_wer)")
+    parser.add_argument("--readout", nargs="?", const="fused", default=None, choices=ALIGNMENT_SOURCES,
+                        help="also read ASR clips' fused frames (or, with 'semantic', the semantic stream's part, "
+                        "for parts trained with alignment_source: semantic) back by greedy CTC and report that WER "
+                        "(readout_wer)")
     parser.add_argument("--by-likelihood", action="store_true",
                         help="answer multiple-choice rows with audio by the likeliest option instead of decoding")
     add_loading_arguments(parser, "cpu or cuda (default: this process's accelerate device)")

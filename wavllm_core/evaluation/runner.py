@@ -49,7 +49,7 @@ class EvalSettings:
     batch_size: int = 1
     ablate_audio: bool = False
     limit: int | None = None
-    readout: bool = False  # also read the fused frames of ASR rows back by greedy CTC
+    readout: str | None = None  # also read ASR rows' "fused" (or "semantic") frames back by greedy CTC
     by_likelihood: bool = False  # multiple-choice rows with audio: the likeliest option's reply
 
     def decoding(self) -> DecodingSettings:
@@ -96,14 +96,15 @@ def _generate_with_audio(loaded: LoadedModel, features: BatchFeature, config: Ge
     return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config))
 
 
-def _readouts(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature) -> list[str | None]:
+def _readouts(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature,
+              settings: EvalSettings) -> list[str | None]:
     """The bridge's CTC read-out of each ASR row's clip (None for other rows), from the batch's
     processor features that generation used."""
     if not any(p.row.task == "asr" for p in batch):
         return [None] * len(batch)
     encoded = loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS))
     tokenizer = loaded.processor.tokenizer
-    ids = ctc_readout(loaded.model, encoded, blank_token_id(tokenizer))
+    ids = ctc_readout(loaded.model, encoded, blank_token_id(tokenizer), settings.readout)
     return [readout_text(tokenizer, row).strip() if p.row.task == "asr" else None for p, row in zip(batch, ids)]
 
 
@@ -193,7 +194,7 @@ def decode_rows(
             features = _audio_features(loaded, batch, config)
             texts = _generate_with_audio(loaded, features, config)
             if settings.readout:
-                readouts = _readouts(loaded, batch, features)
+                readouts = _readouts(loaded, batch, features, settings)
         for item, text, readout in zip(batch, texts, readouts):
             results.append(RowResult(item.index, item.row.id, item.row.task, item.row.prompt, item.row.target, text,
                                      readout=readout))

@@ -14,6 +14,8 @@ import yaml
 
 PRECISIONS = ("no", "bf16", "fp16")
 ALIGNMENT_VOCABULARIES = ("all", "transcripts")
+ALIGNMENT_SOURCES = ("fused", "semantic")  # what the alignment loss scores (training/alignment.py)
+VOICE_CONTRAST_SOURCES = ("acoustic", "fused")  # what the voice contrast scores (training/voice_contrast.py)
 BASE_DTYPES = ("float32", "bfloat16", "float16")
 
 
@@ -54,6 +56,14 @@ class TrainConfig:
     # The tokens the alignment softmax runs over: "all", or "transcripts" (those the training
     # transcripts use, a fraction of the cost). Validation always scores all tokens.
     alignment_vocabulary: str = "all"
+    # What the alignment loss scores: the "fused" frames, or only the "semantic" stream's part of
+    # them, which leaves the acoustic part free to carry the voice (training/alignment.py).
+    alignment_source: str = "fused"
+    # Weight of the voice contrast on the acoustic part of the fused frames (training/voice_contrast.py);
+    # 0 is off. Needs the manifests' voices column.
+    voice_contrast_weight: float = 0.0
+    # What it scores: the "acoustic" part of the fused frames, or the "fused" frames themselves.
+    voice_contrast_source: str = "acoustic"
     # Trained parts of an earlier stage (its trained.safetensors) loaded before training; a list is
     # loaded in order, a later file's tensors replacing an earlier's (e.g. a full model's parts,
     # then the bridges of an alignment_only run).
@@ -137,6 +147,13 @@ class TrainConfig:
             fail("alignment_weight", "must not be negative")
         if self.alignment_vocabulary not in ALIGNMENT_VOCABULARIES:
             fail("alignment_vocabulary", f"must be one of {', '.join(ALIGNMENT_VOCABULARIES)}, got {self.alignment_vocabulary!r}")
+        if self.alignment_source not in ALIGNMENT_SOURCES:
+            fail("alignment_source", f"must be one of {', '.join(ALIGNMENT_SOURCES)}, got {self.alignment_source!r}")
+        if self.voice_contrast_source not in VOICE_CONTRAST_SOURCES:
+            fail("voice_contrast_source",
+                 f"must be one of {', '.join(VOICE_CONTRAST_SOURCES)}, got {self.voice_contrast_source!r}")
+        if self.voice_contrast_weight < 0:
+            fail("voice_contrast_weight", "must not be negative")
         if self.alignment_only and (self.train_lora or self.stage != 1):
             fail("alignment_only", "trains the bridges alone: set stage: 1 and train_lora: false")
         if isinstance(self.init_from, list) and not all(isinstance(path, str) and path for path in self.init_from):

@@ -3,8 +3,8 @@
 Header row, tab-separated, columns matched by name (any order, extra columns kept):
 id, audio (path relative to an audio root), n_frames (may be a placeholder, so not checked),
 prompt, tgt_text, with_speech (True/False); optional start_frame / end_frame (sample offsets at
-16 kHz into the loaded audio), task, and transcript (what is said in the audio, for the
-alignment loss). Every problem names the file, the line and the column,
+16 kHz into the loaded audio), task, transcript (what is said in the audio, for the
+alignment loss) and voices (who speaks, comma-separated, for the voice contrast). Every problem names the file, the line and the column,
 so a bad manifest fails at once and says what to fix, not an hour into a run.
 """
 
@@ -17,7 +17,7 @@ from ..audio import AudioClip, load_audio
 from .tasks import infer_task
 
 REQUIRED_COLUMNS = ("id", "audio", "n_frames", "prompt", "tgt_text", "with_speech")
-OPTIONAL_COLUMNS = ("start_frame", "end_frame", "task", "transcript")
+OPTIONAL_COLUMNS = ("start_frame", "end_frame", "task", "transcript", "voices")
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
@@ -46,6 +46,7 @@ class ManifestRow:
     start_frame: int | None = None
     end_frame: int | None = None
     transcript: str | None = None
+    voices: tuple[str, ...] = ()  # who speaks in the clip (the `voices` column), for the voice contrast
 
     def load_clip(self) -> AudioClip:
         """The row's audio, cut to [start_frame, end_frame) when the manifest gives them."""
@@ -154,6 +155,7 @@ def read_manifest(path: str | Path, audio_root: str | Path | None = None, check_
             task=infer_task(row_id, prompt, values.get("task")), source=path, line=number,
             n_frames=_parse_placeholder_int(values["n_frames"]), start_frame=start, end_frame=end,
             transcript=values.get("transcript", "").strip() or None,
+            voices=tuple(name.strip() for name in values.get("voices", "").split(",") if name.strip()),
         ))
     if not rows:
         raise ManifestError(path, None, None, "the manifest has a header but no rows")

@@ -38,12 +38,14 @@ from .loss import response_loss
 from .manifest import ManifestRow, read_manifest
 from .parts import load_trained_parts, save_trained_parts
 from .stages import configure_stage, stage_plan
+from .voice_contrast import voice_contrast_loss
 
 _LOG = logging.getLogger(__name__)
 TRAINED_PARTS = "trained.safetensors"
 LOG_FILE = "train_log.jsonl"
 # Settings that must not change when a run is resumed: they decide the data order and the schedule.
 RESUME_KEYS = ("model", "stage", "prompt_aware", "train_lora", "alignment_weight", "alignment_only", "alignment_vocabulary",
+               "alignment_source", "voice_contrast_weight", "voice_contrast_source",
                "init_from", "train", "prompts", "seed", "batch_size", "grad_accum", "max_steps", "epoch_size", "length_buckets", "learning_rate", "weight_decay", "warmup_steps", "scheduler", "precision")
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -110,6 +112,8 @@ class Trainer:
         self.output_dir = Path(config.output_dir)
         self._blank: int | None = None
         self._vocabulary: torch.Tensor | None = None
+        # The last training batch's auxiliary terms, unweighted (alignment_loss, voice_contrast_loss).
+        self.terms: dict[str, float] = {}
 
     # Setup -------------------------------------------------------------------------------
 
@@ -186,9 +190,10 @@ class Trainer:
     # Steps -------------------------------------------------------------------------------
 
     def _loss(self, ddp_model, model, batch: TrainBatch, device: torch.device, alignment: bool = True) -> torch.Tensor:
-        """The response loss; plus alignment_weight x the CTC alignment loss (training only, so
-        validation losses stay comparable across runs). With alignment_only, the alignment loss
-        alone (over all tokens when validating)."""
+        """The response loss; plus alignment_weight x the CTC alignment loss and
+        voice_contrast_weight x the voice contrast (training only, so validation losses stay
+        comparable across runs). With alignment_only, the alignment loss alone (over all tokens
+        when validating)."""
         if self.config.alignment_only:
             return self._alignment_only_loss(model, batch, device, self._vocabulary if alignment else None)
         inputs = batch.text_inputs(device)
@@ -198,12 +203,28 @@ class Trainer:
         encoded = self._encoded(model, batch, device)
         with self._autocast(device):
             loss = response_loss(ddp_model, inputs, encoder_outputs=encoded)
-            weight = self.config.alignment_weight
-            if alignment and weight and batch.transcripts:
-                extra = ctc_alignment_loss(model, encoded, batch.transcripts, self._blank, self._vocabulary)
-                if extra is not None:
-                    loss = loss + weight * extra
+            if alignment:
+                loss = loss + self._auxiliary_losses(model, encoded, batch)
         return loss
+
+    def _auxiliary_losses(self, model, encoded, batch: TrainBatch) -> torch.Tensor | float:
+        """The weighted alignment and voice-contrast terms that apply to this batch (0 where none
+        does); each term's unweighted value is kept in `self.terms` for the log."""
+        cfg, total = self.config, 0.0
+        self.terms = {}
+        terms = []
+        if cfg.alignment_weight and batch.transcripts:
+            terms.append(("alignment_loss", cfg.alignment_weight, ctc_alignment_loss(
+                model, encoded, batch.transcripts, self._blank, self._vocabulary, cfg.alignment_source)))
+        if cfg.voice_contrast_weight:
+            terms.append(("voice_contrast_loss", cfg.voice_contrast_weight,
+                          voice_contrast_loss(model, encoded, [row.voices for row in batch.audio_rows],
+                                              cfg.voice_contrast_source)))
+        for name, weight, value in terms:
+            if value is not None:
+                total = total + weight * value
+                self.terms[name] = round(float(value.detach()), 4)
+        return total
 
     @staticmethod
     def _encoded(model, batch: TrainBatch, device: torch.device):
@@ -216,7 +237,8 @@ class Trainer:
         none has a transcript that fits its frames."""
         encoded = self._encoded(model, batch, device)
         with self._autocast(device):
-            loss = ctc_alignment_loss(model, encoded, batch.transcripts or [], self._blank, vocabulary)
+            loss = ctc_alignment_loss(model, encoded, batch.transcripts or [], self._blank, vocabulary,
+                                      self.config.alignment_source)
         return loss if loss is not None else torch.zeros((), device=device)
 
     def _validate(self, accelerator: Accelerator, model, batches: FixedBatches) -> float:
@@ -351,7 +373,7 @@ class Trainer:
             if (cfg.log_every and step % cfg.log_every == 0) or step == cfg.max_steps:
                 log.write({"step": step, "epoch": round(position / data.batches_per_epoch, 4), "loss": last_loss,
                            "lr": scheduler.get_last_lr()[0], "examples_per_s": round(rate, 3),
-                           "elapsed_s": round(time.perf_counter() - started, 3)})
+                           "elapsed_s": round(time.perf_counter() - started, 3), **self.terms})
                 window_examples, window_start = 0, time.perf_counter()
             if val_batches is not None and cfg.eval_every and step % cfg.eval_every == 0:
                 val_loss = self._validate(accelerator, model, val_batches)
