@@ -45,7 +45,6 @@ def option_replies(options: Mapping[str, str]) -> dict[str, str]:
     return {letter: choice_target(texts, i) for i, letter in enumerate(options)}
 
 
-
 def score_options(loaded: LoadedModel, clip: AudioClip, prompt: str, options: Mapping[str, str]) -> OptionScores:
     """Score every option's reply to `prompt` about `clip`.
 
