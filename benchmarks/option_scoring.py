@@ -1,6 +1,7 @@
 """Multiple choice by likelihood: `score_options` (the shared prompt through the LLM once, its key/value
 cache copied to every option's row) against scoring all the options' full rows in one batch (as
-before 2026-12-03), side by side on the same questions, with the largest difference of their scores.
+before 2026-12-03), side by side on the same questions, with the largest difference of their scores and how often
+they pick the same option.
 
     .venv/bin/python benchmarks/option_scoring.py [--model wavllm-mini] [--set assets/quiz/practice-1] [--questions 6]
 """
@@ -45,12 +46,13 @@ def main() -> int:
     loaded = load_model(args.model)
     pairs = list(load_quiz(args.set).questions())[: args.questions]
     clips = {conversation.id: load_audio(conversation.audio) for conversation, _ in pairs}
-    rows, largest_difference = [], 0.0
+    rows, largest_difference, same_choice = [], 0.0, 0
     for conversation, question in pairs:
         clip, prompt = clips[conversation.id], question.prompt()
         shared = score_options(loaded, clip, prompt, question.options).scores
         full = score_in_one_batch(loaded, clip, prompt, question.options)
         largest_difference = max(largest_difference, *(abs(shared[k] - full[k]) for k in full))
+        same_choice += max(shared, key=shared.__getitem__) == max(full, key=full.__getitem__)
         rows.append({
             "question": question.id, "audio_s": round(clip.duration_s, 1), "options": len(question.options),
             "shared_prefix_s": median_seconds(lambda: score_options(loaded, clip, prompt, question.options), args.repeats),
@@ -62,6 +64,7 @@ def main() -> int:
         "model": loaded.name, "quantization": loaded.quantization, "device": loaded.device, "set": args.set,
         "questions": rows, "total_shared_prefix_s": total_shared, "total_one_batch_s": total_full,
         "speedup": total_full / total_shared, "largest_score_difference": largest_difference,
+        "same_choice": f"{same_choice}/{len(rows)}",
     }, indent=2))
     return 0
 
