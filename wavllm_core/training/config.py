@@ -59,8 +59,8 @@ class TrainConfig:
     # What the alignment loss scores: the "fused" frames, or only the "semantic" stream's part of
     # them, which leaves the acoustic part free to carry the voice (training/alignment.py).
     alignment_source: str = "fused"
-    # Weight of the voice contrast on the acoustic part of the fused frames (training/voice_contrast.py);
-    # 0 is off. Needs the manifests' voices column.
+    # Weight of the voice contrast (training/voice_contrast.py); 0 is off. Needs the manifests'
+    # voices column.
     voice_contrast_weight: float = 0.0
     # What it scores: the "acoustic" part of the fused frames, or the "fused" frames themselves.
     voice_contrast_source: str = "acoustic"
