@@ -136,15 +136,17 @@ def show_strategy(mode: str):
 
 
 def decoding_settings(temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
-                      greedy: bool) -> DecodingSettings:
-    """UI values → settings; an empty or negative seed draws one, so every answer can be reproduced."""
+                      greedy: bool, guide_transcripts: bool = True) -> DecodingSettings:
+    """UI values → settings; an empty or negative seed draws one, so every answer can be reproduced.
+    `guide_transcripts` off decodes the transcription preset without the frames' CTC read-out."""
     if max_new_tokens is None or temperature is None or top_p is None:
         raise ValueError("temperature, top-p and max new tokens all need a value")
     seed = None if seed is None or seed < 0 else int(seed)
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     return DecodingSettings(max_new_tokens=int(max_new_tokens), temperature=float(temperature),
-                            top_p=float(top_p), greedy=bool(greedy), seed=seed)
+                            top_p=float(top_p), greedy=bool(greedy), seed=seed,
+                            ctc_weight=None if guide_transcripts else 0.0)
 
 
 # The recording -------------------------------------------------------------------------------
@@ -230,10 +232,10 @@ def _check_request(service: ModelService, session: AskSession, audio: str | None
 
 def submit(service: ModelService, session: AskSession, audio: str | None, instruction: str | None, mode: str,
            strategy_label: str, temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
-           greedy: bool):
+           greedy: bool, guide_transcripts: bool = True):
     """Check the request and show it; the answer comes from `generate`. Refusals change nothing."""
     try:
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
         request = _check_request(service, session, audio, instruction, mode, strategy_label, settings)
         service.begin(session.key)
     except Exception as error:
@@ -243,14 +245,14 @@ def submit(service: ModelService, session: AskSession, audio: str | None, instru
 
 
 def regenerate(service: ModelService, session: AskSession, temperature: float, top_p: float,
-               max_new_tokens: float, seed: float | None, greedy: bool):
+               max_new_tokens: float, seed: float | None, greedy: bool, guide_transcripts: bool = True):
     """Answer the last request again (with the current settings), replacing its answer."""
     last = session.last
     try:
         if last is None:
             raise ValueError("nothing to regenerate yet: ask something first")
         service.ensure_idle(session.key)
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
         service.check(last.audio, last.line, settings, session.turns[: last.history_len])
         service.begin(session.key)
     except Exception as error:
@@ -352,6 +354,7 @@ _FIGURES = (
     ("peak_rss_mb", "peak process memory", "{:.0f} MB"), ("peak_gpu_mb", "peak GPU memory", "{:.0f} MB"),
     ("lora_scale_mean", "LoRA scale mean", "{:.4f}"), ("lora_scale_zero_fraction", "scale channels at 0", "{:.1%}"),
     ("lora_scale_clamped_fraction", "scale channels at the cap", "{:.1%}"),
+    ("ctc_weight", "guided by the frames' CTC read-out at weight", "{:g}"),
 )
 
 
@@ -436,10 +439,11 @@ def _verdict(real: str, silent: Answer, request: Request) -> str:
 # API endpoints (gradio_client) -----------------------------------------------------------------
 
 def api_ask(service: ModelService, audio: str | None, instruction: str | None, temperature: float, top_p: float,
-            max_new_tokens: float, seed: float | None, greedy: bool) -> Iterator[tuple[str, dict]]:
+            max_new_tokens: float, seed: float | None, greedy: bool,
+            guide_transcripts: bool = True) -> Iterator[tuple[str, dict]]:
     """Stream (text so far, {}) and finally (answer, figures) for one single-turn request."""
     try:
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
         if not audio:
             raise AudioError("no audio was given")
         service.check(audio, instruction, settings)
@@ -458,10 +462,10 @@ def api_ask(service: ModelService, audio: str | None, instruction: str | None, t
 
 def api_ask_steps(service: ModelService, audio: str | None, instruction: str | None, strategy: str,
                   temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
-                  greedy: bool) -> Iterator[dict]:
+                  greedy: bool, guide_transcripts: bool = True) -> Iterator[dict]:
     """Stream a multi-step answer as {"steps": [{instruction, text, status}], "notes", "finished"}."""
     try:
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
         if not audio:
             raise AudioError("no audio was given")
         plan = cot.plan_steps(instruction)
@@ -520,6 +524,9 @@ def build_tab(service: ModelService, shared) -> None:
                 max_new_tokens = gr.Slider(1, 1024, value=512, step=1, label="Max new tokens (published: 512)")
                 seed = gr.Number(RANDOM_SEED, precision=0, label="Seed (-1: a new random seed, shown in Details)")
                 greedy = gr.Checkbox(False, label="Greedy decoding (deterministic; ignores temperature and top-p)")
+                guide = gr.Checkbox(True, elem_id="guide-transcripts",
+                                    label="Guide transcripts by the audio frames (the Transcribe task; models whose "
+                                          "frames were trained to read back as words, such as wavllm-mini)")
             examples = load_examples()
             if examples:
                 gr.Examples(
@@ -549,7 +556,7 @@ def build_tab(service: ModelService, shared) -> None:
                                             interactive=False, elem_id="silent-answer")
                 verdict = gr.Markdown()
 
-    settings_inputs = [temperature, top_p, max_new_tokens, seed, greedy]
+    settings_inputs = [temperature, top_p, max_new_tokens, seed, greedy, guide]
     buttons = [submit_btn, stop_btn, regen_btn, ablate_btn]
     details = [details_choice, details_prompt, details_stats, details_plot]
     chat_outputs = [session, chatbot, *details, *buttons]

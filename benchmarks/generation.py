@@ -1,6 +1,8 @@
 """Generation speed and memory for one model: time to first token, tokens/s, peak RSS, the prompt-scale
 share of the total, and KV cache on vs off as a ratio measured in the same run; on the CPU also the
-LLM's fp16 weight copies for decoding (the default) vs fp32 weights alone, side by side.
+LLM's fp16 weight copies for decoding (the default) vs fp32 weights alone, side by side; and, where
+the model guides transcripts by its frames' CTC read-out (wavllm-mini, the transcription prompt),
+guided (the default) vs plain decoding.
 
     .venv/bin/python benchmarks/generation.py --model tiny-random --seconds 10 --max-new-tokens 64
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wavllm_core.audio import load_audio, prepare_waveform  # noqa: E402
-from wavllm_core.generation import DecodingSettings, answer, peak_rss_mb  # noqa: E402
+from wavllm_core.generation import DecodingSettings, answer, peak_rss_mb, request_ctc_weight  # noqa: E402
 from wavllm_core.hub import default_device, load_model  # noqa: E402
 from wavllm_core.training.toy_data import shaped_noise  # noqa: E402
 
@@ -27,12 +29,11 @@ def synthetic_clip(seconds: float):
     return prepare_waveform(shaped_noise(seconds, seed=0), 16_000)
 
 
-def measure(loaded, clip, instruction: str, tokens: int, use_cache: bool, repeats: int) -> dict:
+def measure(loaded, clip, instruction: str, tokens: int, use_cache: bool, repeats: int,
+            ctc_weight: float | None = None) -> dict:
     # min_new_tokens is not exposed; a random or trained model may stop early, so report what ran.
-    runs = [
-        answer(loaded, clip, instruction, DecodingSettings(max_new_tokens=tokens, greedy=True, use_cache=use_cache))
-        for _ in range(repeats)
-    ]
+    settings = DecodingSettings(max_new_tokens=tokens, greedy=True, use_cache=use_cache, ctc_weight=ctc_weight)
+    runs = [answer(loaded, clip, instruction, settings) for _ in range(repeats)]
     return {
         "time_to_first_token_s": statistics.median(r.time_to_first_token_s for r in runs),
         "tokens_per_s": statistics.median(r.tokens_per_s for r in runs),
@@ -40,6 +41,7 @@ def measure(loaded, clip, instruction: str, tokens: int, use_cache: bool, repeat
         "total_s": statistics.median(r.total_s for r in runs),
         "prompt_scale_share": statistics.median(r.prompt_scale_s / r.total_s for r in runs),
         "prompt_scale_s": statistics.median(r.prompt_scale_s for r in runs),
+        "ctc_weight": runs[0].ctc_weight,
     }
 
 
@@ -52,6 +54,8 @@ def run_config(args, clip, half_decoding: bool) -> dict:
         "kv_cache_off": measure(loaded, clip, args.prompt, args.max_new_tokens, False, args.repeats),
         "peak_rss_mb": peak_rss_mb(),  # the process's peak so far: the fp32-only run goes first
     }
+    if request_ctc_weight(DecodingSettings(), args.prompt, loaded.model.config):
+        figures["ctc_guidance_off"] = measure(loaded, clip, args.prompt, args.max_new_tokens, True, args.repeats, 0.0)
     figures["kv_cache_speedup_tokens_per_s"] = (
         figures["kv_cache_on"]["tokens_per_s"] / max(figures["kv_cache_off"]["tokens_per_s"], 1e-9))
     del loaded
@@ -83,11 +87,19 @@ def main() -> int:
           f"{args.max_new_tokens} new tokens max, median of {args.repeats}")
     print(f"{'':44s}{'TTFT s':>9s}{'tok/s':>9s}{'tokens':>8s}{'total s':>9s}{'scale %':>9s}{'peak RSS MB':>13s}")
     for run in runs:
-        for label, key in (("KV cache on", "kv_cache_on"), ("KV cache off", "kv_cache_off")):
+        rows = (("KV cache on", "kv_cache_on"), ("KV cache off", "kv_cache_off"), ("CTC guide off", "ctc_guidance_off"))
+        for label, key in rows:
+            if key not in run:
+                continue
             row = run[key]
             print(f"{run['quantization'][:30]:31s}{label:13s}{row['time_to_first_token_s']:9.3f}{row['tokens_per_s']:9.1f}"
                   f"{row['new_tokens']:8.0f}{row['total_s']:9.3f}{100 * row['prompt_scale_share']:9.2f}{run['peak_rss_mb']:13.0f}")
         print(f"{'':31s}KV cache on/off tokens/s ratio: {run['kv_cache_speedup_tokens_per_s']:.2f}x")
+        if "ctc_guidance_off" in run:
+            guided, plain = run["kv_cache_on"], run["ctc_guidance_off"]
+            print(f"{'':31s}CTC-guided (weight {guided['ctc_weight']:g}) vs plain: "
+                  f"{guided['tokens_per_s'] / max(plain['tokens_per_s'], 1e-9):.2f}x tokens/s, time to first token "
+                  f"{guided['time_to_first_token_s']:.3f} vs {plain['time_to_first_token_s']:.3f} s")
     if compare:
         half, full = runs[1]["kv_cache_on"], runs[0]["kv_cache_on"]
         figures["half_decoding_speedup_tokens_per_s"] = half["tokens_per_s"] / max(full["tokens_per_s"], 1e-9)

@@ -2,7 +2,9 @@
 # The figures of assets/wavllm-mini/README.md: `eval` on held-out generated data (sentences training
 # never saw, by training voices and by the held-out voice kal16), with and without the audio, and
 # `quiz run` on the bundled practice sets (also with silence). ASR runs add the bridge's CTC
-# read-out WER (`eval --readout`). Multiple choice is measured twice: from the model's written reply,
+# read-out WER (`eval --readout`) and are measured twice: plain greedy decoding, and guided by the
+# frames' CTC read-out as the app and `ask` decode the transcription prompt (`--ctc-weight`, files
+# named *-guided*; CTC=W sets the weight, default 0.5, the one `mini install` records). Multiple choice is measured twice: from the model's written reply,
 # and by the likeliest option (`--by-likelihood`, files named *-likelihood*). Usage:
 #   scripts/evaluate-wavllm-mini.sh [MODEL] [DATA_DIR] [OUT_DIR] [ROWS]
 # MODEL defaults to wavllm-mini (`make setup` installs it), DATA_DIR to what `data make` wrote.
@@ -27,14 +29,17 @@ run() {  # name manifest [extra eval flags]
   "$py" -m wavllm_core eval --model "$model" --manifest "$manifest" --limit "$rows" --seed 0 \
     --max-new-tokens 96 --batch-size 4 --no-progress --out "$out/$name.json" "$@" | tail -n 4
 }
+ctc=${CTC:-0.5}
 for split in test-seen test-unseen; do
   for task in asr sv sqa_quiz sqa_word; do
     run "$split-$task" "$data/$split-$task.tsv" $([ "$task" = asr ] && echo --readout)
   done
+  run "$split-asr-guided" "$data/$split-asr.tsv" --readout --ctc-weight "$ctc"
 done
 for task in asr sv sqa_quiz sqa_word; do  # the same rows with silence in place of each clip
   run "test-unseen-$task-ablated" "$data/test-unseen-$task.tsv" --ablate-audio
 done
+run "test-unseen-asr-guided-ablated" "$data/test-unseen-asr.tsv" --ablate-audio --ctc-weight "$ctc"
 ways=("" --by-likelihood)
 if [ "${LIKELIHOOD:-1}" = 0 ]; then
   ways=("")

@@ -12,7 +12,7 @@ from wavllm_core.cli import main
 
 JSON_FIELDS = {
     "text", "audio_seconds", "audio_frames", "prompt_tokens", "new_tokens", "time_to_first_token_s",
-    "tokens_per_s", "peak_rss_mb", "lora_scale_mean",
+    "tokens_per_s", "peak_rss_mb", "lora_scale_mean", "ctc_weight",
 }
 
 
@@ -30,6 +30,15 @@ def test_ask_json_has_every_field(capsys, wav_file):
     stats = json.loads(capsys.readouterr().out)
     assert JSON_FIELDS <= stats.keys()
     assert stats["new_tokens"] == 5 and stats["audio_seconds"] == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("weight", ["2", "-1", "half"])
+def test_ask_refuses_a_ctc_weight_outside_0_to_1(capsys, wav_file, weight):
+    with pytest.raises(SystemExit) as stopped:
+        main(["ask", "--model", "tiny-random", "--audio", str(wav_file), "--ctc-weight", weight])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--ctc-weight" in err and ("between 0 (off) and 1" in err or "not a number" in err)
 
 
 def test_ask_streams_text_to_stdout_and_notes_untrained_weights(capsys, wav_file):

@@ -196,6 +196,29 @@ def test_with_readout_asr_rows_get_the_bridge_transcript_and_its_wer(eval_manife
     assert [r.hypothesis for r in plain] == [r.hypothesis for r in results] and plain[0].readout is None
 
 
+def test_with_a_ctc_weight_only_the_asr_rows_transcripts_are_guided_by_their_frames(eval_manifest, loaded_tiny,
+                                                                                    monkeypatch):
+    from wavllm_core.evaluation import runner
+
+    seen = []
+
+    def spy(model, tokenizer, encoded, guided, weight, config):
+        processors = runner_ctc_guidance(model, tokenizer, encoded, guided, weight, config)
+        seen.append((guided, weight, processors))
+        return processors
+
+    runner_ctc_guidance = runner.ctc_guidance
+    monkeypatch.setattr(runner, "ctc_guidance", spy)
+    rows = read_manifest(eval_manifest)[:3]
+    guided = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=3, batch_size=3, ctc_weight=0.5), progress=False)
+    plain = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=3, batch_size=3), progress=False)
+    (rows_guided, weight, processors), = seen
+    assert rows_guided == [True, False, False] and weight == 0.5
+    scorers = processors[0].scorers
+    assert scorers[0] is not None and scorers[1:] == [None, None]
+    assert [r.hypothesis for r in guided[1:]] == [r.hypothesis for r in plain[1:]]
+
+
 def test_by_likelihood_multiple_choice_rows_get_an_options_reply_and_the_rest_are_decoded(eval_manifest, loaded_tiny):
     rows = read_manifest(eval_manifest)[:3]
     results = decode_rows(loaded_tiny, rows, EvalSettings(max_new_tokens=2, by_likelihood=True), progress=False)
@@ -250,6 +273,15 @@ def test_eval_cli_by_likelihood_records_it(tmp_path, eval_manifest, capsys):
     status, report, rows, _ = _run_eval(tmp_path, eval_manifest, "--by-likelihood")
     assert status == 0 and report["settings"]["by_likelihood"] is True
     assert next(r for r in rows if r["id"] == "sqa_3")["hypothesis"].endswith(("(A)", "(B)", "(C)"))
+
+
+@pytest.mark.parametrize("weight", ["1.5", "-0.2", "lots"])
+def test_eval_cli_refuses_a_ctc_weight_that_is_not_a_share(tmp_path, eval_manifest, capsys, weight):
+    with pytest.raises(SystemExit) as stopped:
+        _run_eval(tmp_path, eval_manifest, "--ctc-weight", weight)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "--ctc-weight" in err and ("between 0 (off) and 1" in err or "not a number" in err)
 
 
 def test_eval_cli_reports_a_missing_manifest_as_an_error_line(tmp_path, capsys):

@@ -7,7 +7,8 @@ import threading
 import pytest
 import torch
 
-from wavllm_core.generation import Answer, DecodingSettings, answer, stream_answer
+from wavllm_core import generation, prompts
+from wavllm_core.generation import Answer, DecodingSettings, answer, request_ctc_weight, stream_answer
 
 GREEDY = DecodingSettings(max_new_tokens=12, greedy=True)
 
@@ -83,6 +84,8 @@ def test_answer_reports_every_figure(loaded_tiny, clip):
         (DecodingSettings(max_new_tokens=0), "at least 1"),
         (DecodingSettings(temperature=0.0), "temperature"),
         (DecodingSettings(top_p=1.5), "top-p"),
+        (DecodingSettings(ctc_weight=1.5), "CTC weight"),
+        (DecodingSettings(ctc_weight=-0.1), "CTC weight"),
     ],
 )
 def test_bad_decoding_settings_get_a_clear_message(loaded_tiny, clip, settings, message):
@@ -97,3 +100,39 @@ def test_abandoning_the_stream_stops_decoding(loaded_tiny, clip):
     stream.close()
     assert stop.is_set()
     assert not any(t.name == "wavllm-generate" and t.is_alive() for t in threading.enumerate())
+
+
+class _Config:
+    def __init__(self, weight):
+        self.transcript_ctc_weight = weight
+
+
+@pytest.mark.parametrize("settings, instruction, model_weight, expected", [
+    (DecodingSettings(), prompts.ASR, 0.5, 0.5),  # the transcription preset: the model's own weight
+    (DecodingSettings(), "What is the speaker's emotion?", 0.5, None),  # not a transcript: plain decoding
+    (DecodingSettings(), prompts.ASR, None, None),  # a model whose frames were not CTC-trained
+    (DecodingSettings(ctc_weight=0.0), prompts.ASR, 0.5, None),  # turned off
+    (DecodingSettings(ctc_weight=0.3), "Write down every word.", None, 0.3),  # asked for, whatever the instruction
+])
+def test_transcription_requests_are_guided_at_the_models_ctc_weight_unless_the_settings_say_otherwise(
+        settings, instruction, model_weight, expected):
+    assert request_ctc_weight(settings, instruction, _Config(model_weight)) == expected
+
+
+def test_a_guided_answer_decodes_with_the_frames_ctc_scorer_and_says_so(loaded_tiny, clip, monkeypatch):
+    used = []
+
+    def spy(model, tokenizer, encoded, guided, weight, config):
+        processors = real(model, tokenizer, encoded, guided, weight, config)
+        used.append((guided, weight, processors[0]))
+        return processors
+
+    real = generation.ctc_guidance
+    monkeypatch.setattr(generation, "ctc_guidance", spy)
+    monkeypatch.setattr(loaded_tiny.model.config, "transcript_ctc_weight", 0.5, raising=False)
+    result = answer(loaded_tiny, clip, prompts.ASR, DecodingSettings(max_new_tokens=6, greedy=True))
+    (guided, weight, processor), = used
+    assert guided == [True] and weight == 0.5 and processor.start is not None  # it ran in generate
+    assert result.ctc_weight == 0.5 and result.stats()["ctc_weight"] == 0.5
+    plain = answer(loaded_tiny, clip, "Talk.", DecodingSettings(max_new_tokens=6, greedy=True))
+    assert len(used) == 1 and plain.ctc_weight is None

@@ -13,7 +13,7 @@ from wavllm_core.evaluation.answers import parse_options, read_choice
 from wavllm_core.evaluation.metrics import word_error_rate
 from wavllm_core.generation import DecodingSettings, answer
 from wavllm_core.hub import OFFLINE_DEFAULT_NAME, default_model_name, load_model, models_dir
-from wavllm_core.mini.install import SHIPPED_DIR, MiniNotShippedError, install_mini
+from wavllm_core.mini.install import SHIPPED_DIR, TRANSCRIPT_CTC_WEIGHT, MiniNotShippedError, install_mini
 from wavllm_core.training.manifest import read_manifest
 
 GREEDY = DecodingSettings(max_new_tokens=60, greedy=True)
@@ -59,6 +59,16 @@ def test_it_transcribes_the_held_out_clips_within_a_word_error_bound(mini, heldo
     assert len(seen) == 2 and len(rows) == 4
     assert word_error_rate([rows[i].target for i in seen], [heard[i] for i in seen]).wer <= 15.0, heard
     assert word_error_rate([row.target for row in rows], heard).wer <= 30.0, heard
+
+
+def test_its_transcripts_are_guided_by_its_frames_and_plain_decoding_stays_a_setting_away(mini, heldout):
+    """The installed model carries the CTC weight its transcription prompt is decoded at; 0 turns it off."""
+    row = _asr_rows(heldout)[0]
+    clip = row.load_clip()
+    assert mini.model.config.transcript_ctc_weight == TRANSCRIPT_CTC_WEIGHT
+    assert answer(mini, clip, row.prompt, GREEDY).ctc_weight == TRANSCRIPT_CTC_WEIGHT
+    plain = answer(mini, clip, row.prompt, DecodingSettings(max_new_tokens=60, greedy=True, ctc_weight=0.0))
+    assert plain.ctc_weight is None and plain.text
 
 
 def test_decoding_with_the_fp16_weight_copies_hears_what_fp32_alone_hears(mini, heldout):

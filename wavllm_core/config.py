@@ -66,6 +66,10 @@ class WavLLMConfig(PreTrainedConfig):
     max_instruction_tokens: int = 400
     audio_token_id: int = 0
     tie_word_embeddings: bool = False
+    # Transcription requests are decoded jointly with the fused frames' CTC read-out at this weight
+    # (ctc_guidance.py); only for models whose frames were trained with the CTC alignment loss
+    # (wavllm-mini), None (plain decoding) for the rest.
+    transcript_ctc_weight: float | None = None
 
     @property
     def semantic_chunk_samples(self) -> int:

@@ -18,9 +18,12 @@ import numpy as np
 import torch
 from transformers import GenerationConfig, StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
+from . import prompts
 from .audio import AudioClip, load_audio
+from .ctc_guidance import ctc_guidance
 from .hub import LoadedModel
 from .processing import Turn, normalize_instruction
+from .training.features import AUDIO_INPUTS
 
 _LOG = logging.getLogger(__name__)
 
@@ -35,10 +38,16 @@ class DecodingSettings:
     greedy: bool = False
     seed: int | None = None
     use_cache: bool = True
+    # Transcripts guided by the frames' CTC read-out (ctc_guidance.py): None = the model's own weight
+    # (config.transcript_ctc_weight) for the transcription preset, plain decoding otherwise; 0 = off;
+    # a weight above 0 guides this request's reply, whatever the instruction.
+    ctc_weight: float | None = None
 
     def generation_config(self, base: GenerationConfig) -> GenerationConfig:
         if self.max_new_tokens < 1:
             raise ValueError("max new tokens must be at least 1")
+        if self.ctc_weight is not None and not 0 <= self.ctc_weight <= 1:
+            raise ValueError("the CTC weight must be between 0 (off) and 1")
         if not self.greedy and not (0 < self.temperature <= 5):
             raise ValueError("temperature must be above 0 and at most 5 (use greedy for deterministic output)")
         if not 0 < self.top_p <= 1:
@@ -75,6 +84,7 @@ class Answer:
     scale_max: float = 3.0
     stopped: bool = False
     warnings: tuple[str, ...] = ()
+    ctc_weight: float | None = None  # the weight the reply was guided by its frames' CTC read-out at
 
     @property
     def lora_scale_mean(self) -> float | None:
@@ -99,6 +109,7 @@ class Answer:
             "lora_scale_zero_fraction": None if scale is None else round(float((scale == 0).mean()), 5),
             "lora_scale_clamped_fraction": None if scale is None else round(float((scale >= self.scale_max).mean()), 5),
             "stopped": self.stopped,
+            "ctc_weight": self.ctc_weight,
             "warnings": list(self.warnings),
             "rendered_prompt": self.rendered_prompt,
         }
@@ -126,6 +137,13 @@ class _TokenCounter(StoppingCriteria):
         return torch.zeros((input_ids.shape[0],), dtype=torch.bool, device=input_ids.device)
 
 
+def request_ctc_weight(settings: DecodingSettings, instruction: str, config) -> float | None:
+    """The weight this request's reply is guided by its frames' CTC read-out at (None: plain decoding)."""
+    if settings.ctc_weight is not None:
+        return settings.ctc_weight or None
+    return getattr(config, "transcript_ctc_weight", None) if instruction == prompts.ASR else None
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -144,6 +162,7 @@ def stream_answer(
     clip = load_audio(audio)
     instruction = normalize_instruction(instruction)
     config = settings.generation_config(model.generation_config)
+    ctc_weight = request_ctc_weight(settings, instruction, model.config)
     if settings.seed is not None:
         torch.manual_seed(settings.seed)
     if torch.cuda.is_available():
@@ -164,9 +183,14 @@ def stream_answer(
             with torch.no_grad():
                 scale = model.compute_prompt_scale(batch["scale_input_ids"], batch["scale_attention_mask"])
             prepared.extend((batch, scale, time.perf_counter() - scale_started))
+            guided = {}
+            if ctc_weight:
+                encoded = model.encode_audio(*(batch[name] for name in AUDIO_INPUTS))
+                guidance = ctc_guidance(model, processor.tokenizer, encoded, [True], ctc_weight, config)
+                guided = {"encoder_outputs": encoded, "logits_processor": guidance}
             model.generate(
                 **batch, lora_scale=scale, generation_config=config, streamer=streamer,
-                stopping_criteria=StoppingCriteriaList([counter, _StopOnEvent(stop)]),
+                stopping_criteria=StoppingCriteriaList([counter, _StopOnEvent(stop)]), **guided,
             )
         except BaseException as error:  # re-raised in the caller's thread below
             failure.append(error)
@@ -210,6 +234,7 @@ def stream_answer(
         scale_max=model.config.prompt_scale_max,
         stopped=stop.is_set(),
         warnings=clip.warnings,
+        ctc_weight=ctc_weight,
     )
 
 

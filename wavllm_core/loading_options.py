@@ -18,3 +18,14 @@ def add_loading_arguments(parser: argparse.ArgumentParser, device_help: str = "c
 def load_from_args(args: argparse.Namespace, device: str | None = None) -> LoadedModel:
     """The model `args.model` names, loaded as the options say (`device` overrides --device)."""
     return load_model(args.model, load_in_4bit=args.four_bit, device=device or args.device, half_decoding=args.half_decoding)
+
+
+def ctc_weight_argument(text: str) -> float:
+    """--ctc-weight: a share from 0 (off) to 1, or a message that says what was wrong."""
+    try:
+        weight = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= weight <= 1:
+        raise argparse.ArgumentTypeError(f"the CTC weight must be between 0 (off) and 1, e.g. 0.5; got {text}")
+    return weight

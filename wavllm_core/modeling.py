@@ -290,18 +290,21 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
         scale_attention_mask: torch.Tensor | None = None,
         lora_scale: torch.Tensor | None = None,
         generation_config: GenerationConfig | None = None,
+        encoder_outputs: EncoderOutputs | None = None,
         **kwargs,
     ) -> torch.Tensor:
         """New token ids only. r is computed once here (or passed in) and held for every step.
 
         Decoding settings given as keyword arguments override `generation_config` (by default the
-        published one); the rest (streamer, stopping criteria, ...) go to the LLM's `generate`.
+        published one); the rest (streamer, stopping criteria, logits processors, ...) go to the
+        LLM's `generate`. `encoder_outputs` (from `encode_audio` on these audio inputs) spares the
+        encoders a second pass when the caller needed their frames too.
         """
         settings = copy.deepcopy(generation_config or self.generation_config)
         kwargs = settings.update(**kwargs)
         inputs_embeds = self.embed_inputs(
             input_ids, audio_mask, input_features, piece_frames, pieces_per_clip, input_values,
-            acoustic_attention_mask,
+            acoustic_attention_mask, encoder_outputs,
         )
         if lora_scale is None and scale_input_ids is not None:
             lora_scale = self.compute_prompt_scale(scale_input_ids, scale_attention_mask)

@@ -25,8 +25,10 @@ from tqdm.auto import tqdm
 from transformers import BatchFeature, GenerationConfig
 
 from ..audio import AudioClip, AudioError, silence_like
+from ..ctc_guidance import ctc_guidance
 from ..generation import DecodingSettings
 from ..hub import LoadedModel
+from ..modeling import EncoderOutputs
 from ..option_scoring import score_options
 from ..processing import InputTooLongError
 from ..training.alignment import blank_token_id, ctc_readout, readout_text
@@ -51,6 +53,7 @@ class EvalSettings:
     limit: int | None = None
     readout: str | None = None  # also read ASR rows' "fused" (or "semantic") frames back by greedy CTC
     by_likelihood: bool = False  # multiple-choice rows with audio: the likeliest option's reply
+    ctc_weight: float | None = None  # ASR rows: transcripts decoded jointly with the frames' CTC read-out
 
     def decoding(self) -> DecodingSettings:
         return DecodingSettings(
@@ -92,17 +95,23 @@ def _audio_features(loaded: LoadedModel, batch: list[_Pending], config: Generati
     ).to(loaded.device)
 
 
-def _generate_with_audio(loaded: LoadedModel, features: BatchFeature, config: GenerationConfig) -> list[str]:
-    return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config))
+def _generate_with_audio(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature, config: GenerationConfig,
+                         settings: EvalSettings, encoded: EncoderOutputs | None) -> list[str]:
+    """Greedy (or sampled) replies; with a CTC weight, the ASR rows' transcripts are guided by their frames."""
+    extra = {}
+    if encoded is not None:
+        guided = [p.row.task == "asr" for p in batch]
+        guidance = ctc_guidance(loaded.model, loaded.processor.tokenizer, encoded, guided, settings.ctc_weight, config)
+        extra = {"encoder_outputs": encoded, "logits_processor": guidance} if guidance else {"encoder_outputs": encoded}
+    return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config, **extra))
 
 
-def _readouts(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature,
+def _readouts(loaded: LoadedModel, batch: list[_Pending], encoded: EncoderOutputs,
               settings: EvalSettings) -> list[str | None]:
-    """The bridge's CTC read-out of each ASR row's clip (None for other rows), from the batch's
-    processor features that generation used."""
+    """The bridge's CTC read-out of each ASR row's clip (None for other rows), from the encoder
+    outputs that generation used."""
     if not any(p.row.task == "asr" for p in batch):
         return [None] * len(batch)
-    encoded = loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS))
     tokenizer = loaded.processor.tokenizer
     ids = ctc_readout(loaded.model, encoded, blank_token_id(tokenizer), settings.readout)
     return [readout_text(tokenizer, row).strip() if p.row.task == "asr" else None for p, row in zip(batch, ids)]
@@ -192,9 +201,11 @@ def decode_rows(
             texts = _generate_text_only(loaded, batch, config)
         else:
             features = _audio_features(loaded, batch, config)
-            texts = _generate_with_audio(loaded, features, config)
+            wants_frames = settings.readout or (settings.ctc_weight and any(p.row.task == "asr" for p in batch))
+            encoded = loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS)) if wants_frames else None
+            texts = _generate_with_audio(loaded, batch, features, config, settings, encoded)
             if settings.readout:
-                readouts = _readouts(loaded, batch, features, settings)
+                readouts = _readouts(loaded, batch, encoded, settings)
         for item, text, readout in zip(batch, texts, readouts):
             results.append(RowResult(item.index, item.row.id, item.row.task, item.row.prompt, item.row.target, text,
                                      readout=readout))

@@ -27,6 +27,9 @@ _LOG = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "wavllm-mini"
 SHIPPED_PARTS = SHIPPED_DIR / "trained.safetensors"
 MODEL_CARD = SHIPPED_DIR / "README.md"
+# The CTC weight for transcription requests (config.transcript_ctc_weight): every wavllm-mini recipe
+# trains the frames with the CTC alignment loss; the weight was chosen on validation rows (model card).
+TRANSCRIPT_CTC_WEIGHT = 0.5
 
 
 class MiniNotShippedError(FileNotFoundError):
@@ -56,7 +59,8 @@ def _copy_card(directory: Path) -> None:
 def is_current_install(directory: Path, parts: Path) -> bool:
     recorded = _recorded(directory)
     return (is_model_dir(directory) and recorded.get("build_version") == BUILD_VERSION
-            and recorded.get("trained_parts_sha256") == _sha256(parts))
+            and recorded.get("trained_parts_sha256") == _sha256(parts)
+            and recorded.get("transcript_ctc_weight") == TRANSCRIPT_CTC_WEIGHT)
 
 
 def install_mini(parts: str | Path = SHIPPED_PARTS, out_dir: str | Path | None = None, force: bool = False,
@@ -75,12 +79,14 @@ def install_mini(parts: str | Path = SHIPPED_PARTS, out_dir: str | Path | None =
     model = WavLLMForConditionalGeneration.from_pretrained(base, dtype=torch.float32)
     processor = WavLLMProcessor.from_pretrained(base)
     load_trained_parts(model, parts)
+    model.config.transcript_ctc_weight = TRANSCRIPT_CTC_WEIGHT
     staging = target.with_name(f".{target.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(staging)
     processor.save_pretrained(staging)
     provenance = {**_recorded(base), "name": OFFLINE_DEFAULT_NAME, "trained_parts": str(parts),
-                  "trained_parts_sha256": _sha256(parts), "training": read_parts_metadata(parts), "untrained": []}
+                  "trained_parts_sha256": _sha256(parts), "training": read_parts_metadata(parts), "untrained": [],
+                  "transcript_ctc_weight": TRANSCRIPT_CTC_WEIGHT}
     (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2) + "\n")
     _copy_card(staging)
     shutil.rmtree(target, ignore_errors=True)
