@@ -1,7 +1,8 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
 continued stage 2 from v0's parts, continued once more; and bridge pretraining on the alignment
 loss alone, then stage 2 on those bridges, continued three times; and v2 continued on a
-speaker-heavy set) and read what `data make` writes."""
+speaker-heavy set; and v2's bridges pretrained further on new sets, then stage 2 on them) and read
+what `data make` writes."""
 
 from __future__ import annotations
 
@@ -107,3 +108,20 @@ def test_the_speaker_run_continues_v2_on_a_speaker_heavy_set_of_its_own(every_ru
     assert {Path(spec.path).parent for spec in speaker.train + speaker.validation} == {folder}
     assert folder != Path(long.encoder_cache).parent and 0 < speaker.save_every and speaker.max_steps % speaker.save_every == 0
     assert speaker.output_dir not in {c.output_dir for c in every_run}
+
+
+def test_more_bridge_pretraining_goes_on_from_v2_over_new_sets_then_stage_2_reads_the_new_frames(every_run):
+    long = every_run[-2]
+    align2, stage2 = (TrainConfig.from_yaml(CONFIGS / name)
+                      for name in ("wavllm-mini-align2.yaml", "wavllm-mini-stage2-align2.yaml"))
+    assert align2.alignment_only and not align2.train_lora and Path(align2.init_from) == Path(long.output_dir) / "trained.safetensors"
+    assert [Path(p) for p in stage2.init_paths] == [Path(long.output_dir) / "trained.safetensors",
+                                                    Path(align2.output_dir) / "trained.safetensors"]
+    assert stage2.stage == 2 and stage2.prompt_aware and stage2.alignment_weight > 0 and not stage2.alignment_only
+    pretrained_on = {Path(spec.path).parent for spec in align2.train}
+    assert len(pretrained_on) == 2 and Path(long.encoder_cache).parent not in pretrained_on  # clips v2 never heard
+    assert {Path(spec.path).parent for spec in stage2.train} < pretrained_on
+    assert all(spec.audio_only for spec in align2.train) and align2.encoder_cache == stage2.encoder_cache
+    for config in (align2, stage2):
+        assert 0 < config.save_every and config.max_steps % config.save_every == 0
+        assert config.output_dir not in {c.output_dir for c in every_run}
