@@ -59,7 +59,9 @@ class CTCPrefixScorer:
     def __init__(self, log_probs: torch.Tensor, blank: int):
         if log_probs.ndim != 2 or log_probs.shape[0] < 1:
             raise ValueError("CTC log-probs must be (frames ≥ 1, vocabulary)")
-        self.log_probs = log_probs.float()  # the recursions below run in float64 on the columns they need
+        # On the CPU whatever the model's device (a few small tensors per step); the recursions below
+        # run in float64 on the columns they need.
+        self.log_probs = log_probs.detach().float().cpu()
         self.blank = blank
         self._blank_cumsum = self.log_probs[:, blank].double().cumsum(0)
 
