@@ -122,6 +122,10 @@ def test_more_bridge_pretraining_goes_on_from_v2_over_new_sets_then_stage_2_read
     assert len(pretrained_on) == 2 and Path(long.encoder_cache).parent not in pretrained_on  # clips v2 never heard
     assert {Path(spec.path).parent for spec in stage2.train} < pretrained_on
     assert all(spec.audio_only for spec in align2.train) and align2.encoder_cache == stage2.encoder_cache
-    for config in (align2, stage2):
+    more = TrainConfig.from_yaml(CONFIGS / "wavllm-mini-stage2-align2-more.yaml")
+    assert Path(more.init_from) == Path(stage2.output_dir) / "trained.safetensors" and more.stage == 2
+    assert [s.path for s in more.train] == [s.path for s in stage2.train] and more.seed != stage2.seed
+    for config in (align2, stage2, more):
         assert 0 < config.save_every and config.max_steps % config.save_every == 0
         assert config.output_dir not in {c.output_dir for c in every_run}
+    assert len({align2.output_dir, stage2.output_dir, more.output_dir}) == 3
