@@ -147,6 +147,18 @@ def test_details_show_the_prompt_the_figures_and_the_scale_vector(service, sessi
     assert len(plot) == service.loaded.model.config.text_config.hidden_size and (plot["r"] >= 0).all()
 
 
+def test_the_guide_box_leaves_the_weight_to_the_model_and_unticked_turns_guidance_off():
+    assert ask.decoding_settings(0.5, 1.0, 64, 1, True).ctc_weight is None
+    assert ask.decoding_settings(0.5, 1.0, 64, 1, True, False).ctc_weight == 0.0
+
+
+def test_details_say_at_which_weight_a_transcript_was_guided():
+    record = ask.AnswerRecord(label="#1", model="wavllm-mini", seed=1, stats={"ctc_weight": 0.5}, scale=None)
+    assert "| guided by the frames' CTC read-out at weight | 0.5 |" in ask.details_markdown(record)
+    plain = ask.AnswerRecord(label="#2", model="wavllm-mini", seed=1, stats={"ctc_weight": None}, scale=None)
+    assert "| guided by the frames' CTC read-out at weight | — |" in ask.details_markdown(plain)
+
+
 def test_details_of_an_earlier_answer_can_be_picked(service, session, wav_file):
     run(service, session, wav_file, "First question")
     run(service, session, wav_file, "Second question")
