@@ -67,7 +67,7 @@ class CTCPrefixScorer:
 
     def initial(self) -> PrefixState:
         frames = self.log_probs.shape[0]
-        return PrefixState((), torch.full((frames,), _NEG_INF, dtype=torch.double), self._blank_cumsum.clone(), 0.0)
+        return PrefixState((), torch.full((frames,), _NEG_INF, dtype=torch.double), self._blank_cumsum, 0.0)
 
     def extend(self, state: PrefixState, labels: list[int]) -> list[PrefixState]:
         """The states of `state`'s prefix followed by each of `labels` (none of them the blank)."""
@@ -203,11 +203,11 @@ def ctc_scorers(model: WavLLMForConditionalGeneration, tokenizer, encoded: Encod
 
 
 def ctc_guidance(model: WavLLMForConditionalGeneration, tokenizer, encoded: EncoderOutputs, guided: list[bool],
-                 weight: float | None, config: GenerationConfig) -> LogitsProcessorList | None:
+                 weight: float | None, config: GenerationConfig) -> LogitsProcessorList:
     """The logits processors for `generate` that guide the `guided` rows' transcripts by their
-    frames at `weight`; None when no row is guided or the weight is 0 or None (plain decoding)."""
+    frames at `weight`; none when no row is guided or the weight is 0 or None (plain decoding)."""
     if not weight or not any(guided):
-        return None
+        return LogitsProcessorList()
     eos = config.eos_token_id
     eos_ids = [eos] if isinstance(eos, int) else list(eos or [])
     return LogitsProcessorList([CTCGuidance(ctc_scorers(model, tokenizer, encoded, guided), tokenizer, eos_ids, weight)])

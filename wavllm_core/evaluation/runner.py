@@ -101,8 +101,8 @@ def _generate_with_audio(loaded: LoadedModel, batch: list[_Pending], features: B
     extra = {}
     if encoded is not None:
         guided = [p.row.task == "asr" for p in batch]
-        guidance = ctc_guidance(loaded.model, loaded.processor.tokenizer, encoded, guided, settings.ctc_weight, config)
-        extra = {"encoder_outputs": encoded, "logits_processor": guidance} if guidance else {"encoder_outputs": encoded}
+        extra = {"encoder_outputs": encoded, "logits_processor": ctc_guidance(
+            loaded.model, loaded.processor.tokenizer, encoded, guided, settings.ctc_weight, config)}
     return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config, **extra))
 
 
