@@ -24,7 +24,7 @@ from wavllm_core.hub import load_model  # noqa: E402
 from wavllm_core.processing import IGNORE_INDEX  # noqa: E402
 from wavllm_core.training.alignment import blank_token_id, ctc_alignment_loss  # noqa: E402
 from wavllm_core.training.data import TEXT_INPUTS  # noqa: E402
-from wavllm_core.training.features import AUDIO_INPUTS, as_encoder_outputs, extract_features  # noqa: E402
+from wavllm_core.training.features import as_encoder_outputs, extract_features  # noqa: E402
 from wavllm_core.training.loss import response_loss  # noqa: E402
 from wavllm_core.training.stages import configure_stage, stage_plan  # noqa: E402
 from wavllm_core.training.toy_data import shaped_noise  # noqa: E402
@@ -48,7 +48,7 @@ def main() -> int:
     batch = processor(clips, ["Transcribe the audio."] * args.batch, response=[SENTENCE] * args.batch)
     text = {name: batch[name] for name in TEXT_INPUTS}
     with torch.no_grad():
-        encoded = as_encoder_outputs(extract_features(model, {k: batch[k] for k in AUDIO_INPUTS}), torch.device("cpu"))
+        encoded = as_encoder_outputs(extract_features(model, batch), torch.device("cpu"))
     targets = [processor.tokenizer.encode(" " + SENTENCE)] * args.batch
     blank = blank_token_id(processor.tokenizer)
 

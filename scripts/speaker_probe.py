@@ -25,7 +25,6 @@ from scipy.stats import mannwhitneyu
 
 from wavllm_core.hub import load_model
 from wavllm_core.mini.install import load_trained_parts
-from wavllm_core.training.features import AUDIO_INPUTS
 from wavllm_core.training.manifest import read_manifest
 
 POINTS = ("GE2E frames", "acoustic bridge", "semantic bridge", "acoustic part", "fused frames")
@@ -56,7 +55,7 @@ def encode(loaded, rows) -> list:
     for row in rows:
         features = loaded.processor([row.load_clip()], [row.prompt])
         with torch.no_grad():
-            found.append(loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS)))
+            found.append(loaded.model.encode_batch(features))
     return found
 
 

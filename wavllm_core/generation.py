@@ -23,7 +23,6 @@ from .audio import AudioClip, load_audio
 from .ctc_guidance import ctc_guidance
 from .hub import LoadedModel
 from .processing import Turn, normalize_instruction
-from .training.features import AUDIO_INPUTS
 
 _LOG = logging.getLogger(__name__)
 
@@ -185,7 +184,7 @@ def stream_answer(
             prepared.extend((batch, scale, time.perf_counter() - scale_started))
             guided = {}
             if ctc_weight:
-                encoded = model.encode_audio(*(batch[name] for name in AUDIO_INPUTS))
+                encoded = model.encode_batch(batch)
                 guidance = ctc_guidance(model, processor.tokenizer, encoded, [True], ctc_weight, config)
                 guided = {"encoder_outputs": encoded, "logits_processor": guidance}
             model.generate(

@@ -113,10 +113,11 @@ class LoadedModel:
     processor: WavLLMProcessor
     device: str
     quantization: str
+    trained_parts: Path | None = None  # a `train` run's parts loaded on top (`--trained`)
 
     @property
     def untrained(self) -> bool:
-        return self.name in RANDOM_PRESETS
+        return self.name in RANDOM_PRESETS and self.trained_parts is None
 
     @property
     def parameters(self) -> int:

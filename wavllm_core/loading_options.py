@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .hub import LoadedModel, load_model
+from .training.parts import load_trained_parts
 
 
 def add_loading_arguments(parser: argparse.ArgumentParser, device_help: str = "cpu or cuda (default: cuda when available)") -> None:
+    parser.add_argument("--trained", default=None, metavar="FILE",
+                        help="trained-parts file from `train` to load on top of the model (e.g. a run's "
+                             "trained.safetensors or a checkpoint's), to try it before installing it")
     parser.add_argument("--4bit", dest="four_bit", action="store_true", help="load the LLM in 4-bit NF4")
     parser.add_argument("--fp32-decoding", dest="half_decoding", action="store_false",
                         help="on the CPU, decode with the fp32 weights alone, without the LLM's fp16 copies "
@@ -16,8 +21,13 @@ def add_loading_arguments(parser: argparse.ArgumentParser, device_help: str = "c
 
 
 def load_from_args(args: argparse.Namespace, device: str | None = None) -> LoadedModel:
-    """The model `args.model` names, loaded as the options say (`device` overrides --device)."""
-    return load_model(args.model, load_in_4bit=args.four_bit, device=device or args.device, half_decoding=args.half_decoding)
+    """The model `args.model` names, loaded as the options say (`device` overrides --device), with
+    --trained's parts on top."""
+    loaded = load_model(args.model, load_in_4bit=args.four_bit, device=device or args.device, half_decoding=args.half_decoding)
+    if args.trained:
+        load_trained_parts(loaded.model, args.trained)
+        loaded.trained_parts = Path(args.trained)
+    return loaded
 
 
 def ctc_weight_argument(text: str) -> float:

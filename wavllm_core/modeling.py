@@ -8,6 +8,7 @@ place (`embed_inputs`), as transformers' own audio LLMs do. Generation is the LL
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import torch
@@ -27,6 +28,8 @@ from .prompt_lora import (
     rotary_channel_permutation,
 )
 
+# What the processor gives the frozen encoders, in encode_audio's order.
+AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
 # The audio frames the LLM reads ("fused"), and what each stream adds to them (Fusion.parts).
 FRAME_PARTS = ("fused", "semantic", "acoustic")
 # Everything outside the LLM's own linears stays in 16/32-bit under 4-bit quantization.
@@ -158,6 +161,10 @@ class WavLLMForConditionalGeneration(WavLLMPreTrainedModel):
             semantic = self.semantic_encoder(input_features, piece_frames, pieces_per_clip)
             acoustic = self.acoustic_encoder(input_values, acoustic_attention_mask)
         return EncoderOutputs(semantic, acoustic)
+
+    def encode_batch(self, batch: Mapping[str, torch.Tensor]) -> EncoderOutputs:
+        """encode_audio over a processor batch (any extra keys, e.g. the prompt's, are ignored)."""
+        return self.encode_audio(*(batch[name] for name in AUDIO_INPUTS))
 
     def bridge_audio(self, encoded: EncoderOutputs) -> tuple[torch.Tensor, torch.Tensor]:
         """Fused audio frames at 12.5 Hz: (clips, frames, hidden) and each clip's frame count."""

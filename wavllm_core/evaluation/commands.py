@@ -14,7 +14,6 @@ from ..hub import AUTO
 from ..loading_options import add_loading_arguments, ctc_weight_argument, load_from_args
 from ..training.config import ALIGNMENT_SOURCES
 from ..training.manifest import read_manifest
-from ..training.parts import load_trained_parts
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -26,8 +25,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     state = PartialState(cpu=args.device == "cpu")
     device = args.device or str(state.device)
     loaded = load_from_args(args, device)
-    if args.trained:
-        load_trained_parts(loaded.model, args.trained)
     settings = EvalSettings(
         max_new_tokens=args.max_new_tokens, greedy=not args.sample, temperature=args.temperature, top_p=args.top_p,
         seed=args.seed, batch_size=args.batch_size, ablate_audio=args.ablate_audio, limit=args.limit,
@@ -40,10 +37,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     csv_path = Path(args.csv) if args.csv else out.with_suffix(".csv")
     report.write_json(out)
     report.write_csv(csv_path)
-    title = f"{loaded.name}{' + ' + str(args.trained) if args.trained else ''} on {args.manifest}"
+    title = f"{loaded.name}{f' + {loaded.trained_parts}' if loaded.trained_parts else ''} on {args.manifest}"
     sys.stdout.write(f"{title}{' (audio ablated: silence)' if args.ablate_audio else ''}\n{report.table()}\n")
     sys.stdout.write(f"report: {out}\nhypotheses: {csv_path}\n")
-    if loaded.untrained and not args.trained:
+    if loaded.untrained:
         sys.stderr.write(f"note: {loaded.name} has untrained random weights: scores mean nothing\n")
     return 0
 
@@ -51,7 +48,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval", help="score a model on a manifest, per task (WER, BLEU, accuracy)")
     parser.add_argument("--model", default=AUTO, help="preset name, cached model name or directory (default: auto)")
-    parser.add_argument("--trained", default=None, help="trained-parts file from `train` to load on top of the model")
     parser.add_argument("--manifest", required=True, help="TSV manifest (id, audio, n_frames, prompt, tgt_text, with_speech)")
     parser.add_argument("--audio-root", default=None, help="folder the manifest's audio paths are relative to "
                         "(default: the manifest's folder)")

@@ -22,10 +22,12 @@ class EvalReport:
     scores: dict[str, TaskScore]
     rows: list[RowResult]
     elapsed_s: float
+    trained_parts: str | None = None
 
     def as_dict(self) -> dict:
         return {
             "model": self.model,
+            "trained_parts": self.trained_parts,
             "manifest": self.manifest,
             "settings": self.settings,
             "elapsed_s": round(self.elapsed_s, 3),

@@ -32,7 +32,6 @@ from ..modeling import EncoderOutputs
 from ..option_scoring import score_options
 from ..processing import InputTooLongError
 from ..training.alignment import blank_token_id, ctc_readout, readout_text
-from ..training.features import AUDIO_INPUTS
 from ..training.manifest import ManifestError, ManifestRow
 from .answers import parse_options
 from .report import EvalReport
@@ -202,7 +201,7 @@ def decode_rows(
         else:
             features = _audio_features(loaded, batch, config)
             wants_frames = settings.readout or (settings.ctc_weight and any(p.row.task == "asr" for p in batch))
-            encoded = loaded.model.encode_audio(*(features[name] for name in AUDIO_INPUTS)) if wants_frames else None
+            encoded = loaded.model.encode_batch(features) if wants_frames else None
             texts = _generate_with_audio(loaded, batch, features, config, settings, encoded)
             if settings.readout:
                 readouts = _readouts(loaded, batch, encoded, settings)
@@ -225,4 +224,5 @@ def evaluate(
     chosen = select_rows(rows, settings.limit, settings.seed)
     results = decode_rows(loaded, chosen, settings, state, progress)
     scores = score_rows(results)
-    return EvalReport(loaded.name, manifest, asdict(settings), scores, results, time.perf_counter() - started)
+    trained = str(loaded.trained_parts) if loaded.trained_parts else None
+    return EvalReport(loaded.name, manifest, asdict(settings), scores, results, time.perf_counter() - started, trained)

@@ -53,7 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                        score=score_options if args.by_likelihood else None)
     result = report.result
     if args.json:
-        data = {"model": loaded.name, "set": quiz.id, "ablate_audio": args.ablate_audio, "by_likelihood": args.by_likelihood,
+        trained = str(loaded.trained_parts) if loaded.trained_parts else None
+        data = {"model": loaded.name, "trained": trained, "set": quiz.id, "ablate_audio": args.ablate_audio, "by_likelihood": args.by_likelihood,
                 "accuracy": round(report.accuracy, 4), "unreadable": report.unreadable, "failed": report.failed,
                 "result": result.to_dict(),
                 "answers": [{"question_id": r.question_id, "reply": r.reply, "chosen": r.chosen, "answer": r.answer,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,11 +18,10 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from ..modeling import EncoderOutputs, WavLLMForConditionalGeneration
+from ..modeling import AUDIO_INPUTS, EncoderOutputs, WavLLMForConditionalGeneration
 from .manifest import ManifestRow
 
 _LOG = logging.getLogger(__name__)
-AUDIO_INPUTS = ("input_features", "piece_frames", "pieces_per_clip", "input_values", "acoustic_attention_mask")
 
 
 class ClipFeatures(NamedTuple):
@@ -32,9 +31,9 @@ class ClipFeatures(NamedTuple):
     acoustic_layers: torch.Tensor
 
 
-def extract_features(model: WavLLMForConditionalGeneration, audio_inputs: dict[str, torch.Tensor]) -> list[ClipFeatures]:
+def extract_features(model: WavLLMForConditionalGeneration, batch: Mapping[str, torch.Tensor]) -> list[ClipFeatures]:
     """Run both frozen encoders once over a processor batch."""
-    encoded = model.encode_audio(*(audio_inputs[name] for name in AUDIO_INPUTS))
+    encoded = model.encode_batch(batch)
     return [ClipFeatures(s, a) for s, a in zip(encoded.semantic, encoded.acoustic)]
 
 
