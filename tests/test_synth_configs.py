@@ -1,7 +1,7 @@
 """The wavllm-mini training configs: they load, chain the warm-up into stage 1 into stage 2 (and a
 continued stage 2 from v0's parts, continued once more; and bridge pretraining on the alignment
 loss alone, then stage 2 on those bridges, continued three times; and v2 continued on a
-speaker-heavy set; and v2's bridges pretrained further on new sets, then stage 2 on them) and read
+speaker-heavy set; and v2's bridges pretrained further on new sets, then stage 2 on them, twice) and read
 what `data make` writes."""
 
 from __future__ import annotations
@@ -129,3 +129,20 @@ def test_more_bridge_pretraining_goes_on_from_v2_over_new_sets_then_stage_2_read
         assert 0 < config.save_every and config.max_steps % config.save_every == 0
         assert config.output_dir not in {c.output_dir for c in every_run}
     assert len({align2.output_dir, stage2.output_dir, more.output_dir}) == 3
+
+
+def test_a_third_bridge_round_adds_a_new_set_to_align2s_then_stage_2_reads_the_new_frames():
+    align2, more, align3, stage2 = (TrainConfig.from_yaml(CONFIGS / f"wavllm-mini-{name}.yaml")
+                                    for name in ("align2", "stage2-align2-more", "align3", "stage2-align3"))
+    more_parts = Path(more.output_dir) / "trained.safetensors"
+    assert align3.alignment_only and not align3.train_lora and Path(align3.init_from) == more_parts
+    new_sets = {Path(s.path).parent for s in align3.train} - {Path(s.path).parent for s in align2.train}
+    assert len(new_sets) == 1 and {Path(s.path) for s in align2.train} < {Path(s.path) for s in align3.train}
+    assert all(spec.audio_only for spec in align3.train)
+    assert [Path(p) for p in stage2.init_paths] == [more_parts, Path(align3.output_dir) / "trained.safetensors"]
+    assert stage2.stage == 2 and stage2.prompt_aware and stage2.alignment_weight > 0 and not stage2.alignment_only
+    assert {Path(s.path).parent for s in stage2.train} == new_sets
+    assert len({align2.encoder_cache, align3.encoder_cache, stage2.encoder_cache}) == 1
+    for config in (align3, stage2):
+        assert 0 < config.save_every and config.max_steps % config.save_every == 0
+    assert len({align2.output_dir, more.output_dir, align3.output_dir, stage2.output_dir}) == 4
