@@ -136,9 +136,10 @@ def show_strategy(mode: str):
 
 
 def decoding_settings(temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
-                      greedy: bool, guide_transcripts: bool = True) -> DecodingSettings:
+                      greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True) -> DecodingSettings:
     """UI values → settings; an empty or negative seed draws one, so every answer can be reproduced.
-    `guide_transcripts` off decodes the transcription preset without the frames' CTC read-out."""
+    `guide_transcripts` off decodes the transcription preset without the frames' CTC read-out;
+    `cut_loops` off lets a reply that repeats itself run on to the token budget."""
     if max_new_tokens is None or temperature is None or top_p is None:
         raise ValueError("temperature, top-p and max new tokens all need a value")
     seed = None if seed is None or seed < 0 else int(seed)
@@ -146,7 +147,7 @@ def decoding_settings(temperature: float, top_p: float, max_new_tokens: float, s
         seed = random.SystemRandom().randrange(2**31)
     return DecodingSettings(max_new_tokens=int(max_new_tokens), temperature=float(temperature),
                             top_p=float(top_p), greedy=bool(greedy), seed=seed,
-                            ctc_weight=None if guide_transcripts else 0.0)
+                            ctc_weight=None if guide_transcripts else 0.0, stop_loops=bool(cut_loops))
 
 
 # The recording -------------------------------------------------------------------------------
@@ -232,10 +233,10 @@ def _check_request(service: ModelService, session: AskSession, audio: str | None
 
 def submit(service: ModelService, session: AskSession, audio: str | None, instruction: str | None, mode: str,
            strategy_label: str, temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
-           greedy: bool, guide_transcripts: bool = True):
+           greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True):
     """Check the request and show it; the answer comes from `generate`. Refusals change nothing."""
     try:
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         request = _check_request(service, session, audio, instruction, mode, strategy_label, settings)
         service.begin(session.key)
     except Exception as error:
@@ -245,14 +246,15 @@ def submit(service: ModelService, session: AskSession, audio: str | None, instru
 
 
 def regenerate(service: ModelService, session: AskSession, temperature: float, top_p: float,
-               max_new_tokens: float, seed: float | None, greedy: bool, guide_transcripts: bool = True):
+               max_new_tokens: float, seed: float | None, greedy: bool, guide_transcripts: bool = True,
+               cut_loops: bool = True):
     """Answer the last request again (with the current settings), replacing its answer."""
     last = session.last
     try:
         if last is None:
             raise ValueError("nothing to regenerate yet: ask something first")
         service.ensure_idle(session.key)
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         service.check(last.audio, last.line, settings, session.turns[: last.history_len])
         service.begin(session.key)
     except Exception as error:
@@ -298,6 +300,8 @@ def _answer_plain(service, session, request, history, stop_event):
             _set_reply(session, request, [_assistant(text + " ▌")])
             yield _streaming(session)
     note = " ■ *(stopped: not used as context)*" if answer.stopped else ""
+    if answer.loop_cut:
+        note += " ↻ *(the reply began repeating itself: stopped there, the repeats removed)*"
     _set_reply(session, request, [_assistant((answer.text or "*(empty answer)*") + note)])
     label = f"#{len(session.records) + 1} {_short(request.line)}"
     return [_record(service, label, answer, request)], answer.text, answer.stopped
@@ -364,6 +368,8 @@ def details_markdown(record: AnswerRecord) -> str:
         value = record.stats.get(key)
         rows.append(f"| {name} | {'—' if value is None else fmt.format(value)} |")
     rows.append(f"| stopped | {'yes' if record.stats.get('stopped') else 'no'} |")
+    if record.stats.get("loop_cut"):
+        rows.append("| loop cut | yes: the reply repeated one span 4+ times; decoding stopped and the repeats were removed |")
     if record.stats.get("warnings"):
         rows.append(f"| audio notes | {'; '.join(record.stats['warnings'])} |")
     return "| figure | value |\n|---|---|\n" + "\n".join(rows)
@@ -440,10 +446,10 @@ def _verdict(real: str, silent: Answer, request: Request) -> str:
 
 def api_ask(service: ModelService, audio: str | None, instruction: str | None, temperature: float, top_p: float,
             max_new_tokens: float, seed: float | None, greedy: bool,
-            guide_transcripts: bool = True) -> Iterator[tuple[str, dict]]:
+            guide_transcripts: bool = True, cut_loops: bool = True) -> Iterator[tuple[str, dict]]:
     """Stream (text so far, {}) and finally (answer, figures) for one single-turn request."""
     try:
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         if not audio:
             raise AudioError("no audio was given")
         service.check(audio, instruction, settings)
@@ -462,10 +468,10 @@ def api_ask(service: ModelService, audio: str | None, instruction: str | None, t
 
 def api_ask_steps(service: ModelService, audio: str | None, instruction: str | None, strategy: str,
                   temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
-                  greedy: bool, guide_transcripts: bool = True) -> Iterator[dict]:
+                  greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True) -> Iterator[dict]:
     """Stream a multi-step answer as {"steps": [{instruction, text, status}], "notes", "finished"}."""
     try:
-        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         if not audio:
             raise AudioError("no audio was given")
         plan = cot.plan_steps(instruction)
@@ -527,6 +533,9 @@ def build_tab(service: ModelService, shared) -> None:
                 guide = gr.Checkbox(True, elem_id="guide-transcripts",
                                     label="Guide transcripts by the audio frames (the Transcribe task; models whose "
                                           "frames were trained to read back as words, such as wavllm-mini)")
+                cut_loops = gr.Checkbox(True, elem_id="cut-loops",
+                                        label="Stop a reply that falls into a loop (one span repeated 4+ times) "
+                                              "and remove the repeats")
             examples = load_examples()
             if examples:
                 gr.Examples(
@@ -556,7 +565,7 @@ def build_tab(service: ModelService, shared) -> None:
                                             interactive=False, elem_id="silent-answer")
                 verdict = gr.Markdown()
 
-    settings_inputs = [temperature, top_p, max_new_tokens, seed, greedy, guide]
+    settings_inputs = [temperature, top_p, max_new_tokens, seed, greedy, guide, cut_loops]
     buttons = [submit_btn, stop_btn, regen_btn, ablate_btn]
     details = [details_choice, details_prompt, details_stats, details_plot]
     chat_outputs = [session, chatbot, *details, *buttons]

@@ -40,7 +40,8 @@ def test_ask_endpoint_returns_the_answer_and_its_figures(client):
 
 
 def test_ask_endpoint_streams_the_text_as_it_is_made(client):
-    job = client.submit(handle_file(str(SAMPLE)), "Transcribe the audio.", 0.5, 1.0, 24, 11, True, api_name="/ask")
+    job = client.submit(handle_file(str(SAMPLE)), "Transcribe the audio.", 0.5, 1.0, 24, 11, True, True, False,
+                        api_name="/ask")  # loops let run: 24 tokens
     final_text, stats = job.result()
     partial = [text for text, figures in job.outputs() if not figures]
     assert partial and all(final_text.startswith(text.strip()) for text in partial) and stats["new_tokens"] == 24
@@ -79,7 +80,7 @@ def test_every_model_event_shares_one_queue_slot(server):
 
 def test_waiting_requests_are_told_their_queue_position(server):
     clients = [Client(server.url, verbose=False) for _ in range(3)]
-    jobs = [c.submit(handle_file(str(SAMPLE)), f"Question {i}", 0.5, 1.0, 48, i, True, api_name="/ask")
+    jobs = [c.submit(handle_file(str(SAMPLE)), f"Question {i}", 0.5, 1.0, 48, i, True, True, False, api_name="/ask")
             for i, c in enumerate(clients)]
     answers = [job.result() for job in jobs]
     ranks = []

@@ -21,7 +21,8 @@ from wavllm_core.processing import InputTooLongError
 
 ONE_PROMPT, CHAINED = list(STRATEGIES)
 FAST = {"temperature": 0.5, "top_p": 1.0, "max_new_tokens": 8, "seed": 7, "greedy": False}
-LONG_GREEDY = {**FAST, "max_new_tokens": 512, "greedy": True}  # greedy tiny-random never ends early
+# Greedy tiny-random never ends early when its loops are let run.
+LONG_GREEDY = {**FAST, "max_new_tokens": 512, "greedy": True, "cut_loops": False}
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,10 @@ def other_wav(tmp_path_factory) -> str:
 
 
 def submit(service, session, audio, instruction="Transcribe the audio.", mode=PLAIN, strategy=ONE_PROMPT, **settings):
-    values = {**FAST, **settings}
+    values = {"guide": True, "cut_loops": True, **FAST, **settings}
     return ask.submit(service, session, str(audio) if audio else audio, instruction, mode, strategy,
-                      values["temperature"], values["top_p"], values["max_new_tokens"], values["seed"], values["greedy"])
+                      values["temperature"], values["top_p"], values["max_new_tokens"], values["seed"], values["greedy"],
+                      values["guide"], values["cut_loops"])
 
 
 def run(service, session, audio, instruction="Transcribe the audio.", **kwargs) -> list[tuple]:
@@ -157,6 +159,15 @@ def test_details_say_at_which_weight_a_transcript_was_guided():
     assert "| guided by the frames' CTC read-out at weight | 0.5 |" in ask.details_markdown(record)
     plain = ask.AnswerRecord(label="#2", model="wavllm-mini", seed=1, stats={"ctc_weight": None}, scale=None)
     assert "| guided by the frames' CTC read-out at weight | — |" in ask.details_markdown(plain)
+
+
+def test_a_reply_that_loops_is_cut_and_says_so_in_the_chat_and_the_details(service, session, wav_file):
+    *_, final = run(service, session, wav_file, "Transcribe.", max_new_tokens=80, greedy=True)  # tiny-random loops here
+    record = session.records[-1]
+    assert record.stats["loop_cut"] and record.stats["new_tokens"] < 80
+    assert "repeating itself" in final[1][-1]["content"] and "| loop cut | yes" in final[4]
+    run(service, session, wav_file, "Transcribe.", max_new_tokens=80, greedy=True, cut_loops=False)
+    assert not session.records[-1].stats["loop_cut"] and session.records[-1].stats["new_tokens"] == 80
 
 
 def test_details_of_an_earlier_answer_can_be_picked(service, session, wav_file):
@@ -282,7 +293,7 @@ def test_stop_while_waiting_in_the_queue_stops_at_the_first_token(service, sessi
 
 
 def test_model_switch_while_a_generation_runs_is_refused_and_the_answer_completes(service, session, wav_file):
-    submit(service, session, wav_file, max_new_tokens=64, greedy=True)
+    submit(service, session, wav_file, max_new_tokens=64, greedy=True, cut_loops=False)
     stream = ask.generate(service, session)
     next(stream)
     loaded = service.loaded

@@ -12,7 +12,7 @@ from wavllm_core.cli import main
 
 JSON_FIELDS = {
     "text", "audio_seconds", "audio_frames", "prompt_tokens", "new_tokens", "time_to_first_token_s",
-    "tokens_per_s", "peak_rss_mb", "lora_scale_mean", "ctc_weight",
+    "tokens_per_s", "peak_rss_mb", "lora_scale_mean", "ctc_weight", "loop_cut",
 }
 
 

@@ -21,7 +21,7 @@ from .audio import load_audio
 from .config import PRESETS
 from .generation import Answer, DecodingSettings, stream_answer
 from .hub import AUTO, OFFICIAL_NAME, ModelNotFoundError, default_model_name, is_model_dir, models_dir
-from .loading_options import add_loading_arguments, ctc_weight_argument, load_from_args
+from .loading_options import add_keep_loops_argument, add_loading_arguments, ctc_weight_argument, load_from_args
 from .measurements import PeakMeasurement, measured_peaks, record_peak
 from .quantization import estimate_memory
 
@@ -83,7 +83,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     settings = DecodingSettings(
         max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p,
-        greedy=args.greedy, seed=args.seed, ctc_weight=args.ctc_weight,
+        greedy=args.greedy, seed=args.seed, ctc_weight=args.ctc_weight, stop_loops=args.stop_loops,
     )
     clip = load_audio(args.audio)  # bad audio fails before a model is loaded
     loaded = load_from_args(args)
@@ -106,6 +106,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         for warning in result.warnings:
             sys.stderr.write(f"note: {warning}\n")
+        if result.loop_cut:
+            sys.stderr.write("note: the reply began repeating itself; it was stopped there and the repeats "
+                             "(printed above) removed from its text (--keep-loops lets it run)\n")
         if loaded.untrained:
             sys.stderr.write(f"note: {loaded.name} has untrained random weights (development only)\n")
     return 0
@@ -132,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--ctc-weight", type=ctc_weight_argument, default=None, metavar="W",
                      help="guide the reply by the audio frames' CTC read-out at this weight (0 off, up to 1); "
                      "default: the model's own weight for the transcription prompt, off otherwise")
+    add_keep_loops_argument(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object with the answer and its figures")
     ask.set_defaults(run=cmd_ask)
     for module in COMMAND_MODULES:

@@ -27,6 +27,7 @@ from .hub import LoadedModel
 from .processing import Turn, normalize_instruction
 
 _LOG = logging.getLogger(__name__)
+LOOP_NOTE = "{what} began repeating itself: it was stopped there and the repeats removed."
 
 # The published CoT-task prompt of the WavLLM release (its target is the German summary alone).
 PUBLISHED_PROMPT = (
@@ -263,6 +264,8 @@ def _run_one_prompt(run, loaded, clip, settings, history, stop) -> Iterator[CoTR
             run.answers.append(item)
             run.stopped = item.stopped
             _distribute(run, item.text, final=True)
+            if item.loop_cut:
+                run.notes.append(LOOP_NOTE.format(what="The answer"))
         else:
             text += item
             _distribute(run, text, final=False)
@@ -313,6 +316,8 @@ def _run_chained(run, loaded, clip, settings, history, stop) -> Iterator[CoTRun]
                 step.answer, step.text = item, item.text
                 run.answers.append(item)
                 step.status = "stopped" if item.stopped else "done"
+                if item.loop_cut:
+                    run.notes.append(LOOP_NOTE.format(what=f"Step {index + 1}"))
             else:
                 step.text += item
             yield run

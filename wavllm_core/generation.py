@@ -22,6 +22,7 @@ from . import prompts
 from .audio import AudioClip, load_audio
 from .ctc_guidance import ctc_guidance
 from .hub import LoadedModel
+from .loop_guard import LoopStop, cut_loop
 from .processing import Turn, normalize_instruction
 
 _LOG = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ class DecodingSettings:
     # (config.transcript_ctc_weight) for the transcription preset, plain decoding otherwise; 0 = off;
     # a weight above 0 guides this request's reply, whatever the instruction.
     ctc_weight: float | None = None
+    # A reply that falls into a loop is stopped there and its repeats cut off (loop_guard.py).
+    stop_loops: bool = True
 
     def generation_config(self, base: GenerationConfig) -> GenerationConfig:
         if self.max_new_tokens < 1:
@@ -84,6 +87,7 @@ class Answer:
     stopped: bool = False
     warnings: tuple[str, ...] = ()
     ctc_weight: float | None = None  # the weight the reply was guided by its frames' CTC read-out at
+    loop_cut: bool = False  # the reply fell into a loop: stopped there, the repeats cut off the text
 
     @property
     def lora_scale_mean(self) -> float | None:
@@ -109,6 +113,7 @@ class Answer:
             "lora_scale_clamped_fraction": None if scale is None else round(float((scale >= self.scale_max).mean()), 5),
             "stopped": self.stopped,
             "ctc_weight": self.ctc_weight,
+            "loop_cut": self.loop_cut,
             "warnings": list(self.warnings),
             "rendered_prompt": self.rendered_prompt,
         }
@@ -170,7 +175,7 @@ def stream_answer(
     streamer = TextIteratorStreamer(processor.tokenizer, skip_prompt=True, skip_special_tokens=True)
     counter, stop = _TokenCounter(), stop or threading.Event()
     failure: list[BaseException] = []
-    prepared: list = []  # the model inputs, r, and the seconds r took
+    prepared: list = []  # the model inputs, r, the seconds r took, and the new token ids
 
     def decode() -> None:
         """All of the answer's torch work (the features too: the Whisper feature extractor uses
@@ -187,10 +192,12 @@ def stream_answer(
                 encoded = model.encode_batch(batch)
                 guidance = ctc_guidance(model, processor.tokenizer, encoded, [True], ctc_weight, config)
                 guided = {"encoder_outputs": encoded, "logits_processor": guidance}
-            model.generate(
+            criteria = [counter, _StopOnEvent(stop)] + ([LoopStop()] if settings.stop_loops else [])
+            ids = model.generate(
                 **batch, lora_scale=scale, generation_config=config, streamer=streamer,
-                stopping_criteria=StoppingCriteriaList([counter, _StopOnEvent(stop)]), **guided,
+                stopping_criteria=StoppingCriteriaList(criteria), **guided,
             )
+            prepared.append(ids[0].tolist())
         except BaseException as error:  # re-raised in the caller's thread below
             failure.append(error)
             streamer.end()
@@ -211,13 +218,17 @@ def stream_answer(
         worker.join()
     if failure:
         raise failure[0]
-    batch, scale, prompt_scale_s = prepared
+    batch, scale, prompt_scale_s, ids = prepared
+    text = "".join(pieces).strip()
+    kept, looped = cut_loop(ids) if settings.stop_loops else (ids, False)
+    if looped:
+        text = processor.decode(kept).strip()
     total = time.perf_counter() - started
     first = (counter.first_at or time.perf_counter()) - started
     new_tokens = counter.steps
     decode_time = max(total - first, 1e-9)
     yield Answer(
-        text="".join(pieces).strip(),
+        text=text,
         rendered_prompt=processor.render_prompt(instruction, clip.num_samples, history),
         audio_seconds=clip.duration_s,
         audio_frames=int(batch["audio_mask"].sum()),
@@ -234,6 +245,7 @@ def stream_answer(
         stopped=stop.is_set(),
         warnings=clip.warnings,
         ctc_weight=ctc_weight,
+        loop_cut=looped,
     )
 
 

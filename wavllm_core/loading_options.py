@@ -39,3 +39,10 @@ def ctc_weight_argument(text: str) -> float:
     if not 0 <= weight <= 1:
         raise argparse.ArgumentTypeError(f"the CTC weight must be between 0 (off) and 1, e.g. 0.5; got {text}")
     return weight
+
+
+def add_keep_loops_argument(parser: argparse.ArgumentParser) -> None:
+    """--keep-loops: the raw reply, for looking at how a model fails (loop_guard.py)."""
+    parser.add_argument("--keep-loops", dest="stop_loops", action="store_false",
+                        help="let a reply that repeats one span 4+ times run on to the token budget "
+                             "(default: stop it there and cut the repeats off)")

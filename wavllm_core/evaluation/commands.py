@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..hub import AUTO
-from ..loading_options import add_loading_arguments, ctc_weight_argument, load_from_args
+from ..loading_options import add_keep_loops_argument, add_loading_arguments, ctc_weight_argument, load_from_args
 from ..training.config import ALIGNMENT_SOURCES
 from ..training.manifest import read_manifest
 
@@ -29,6 +29,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens, greedy=not args.sample, temperature=args.temperature, top_p=args.top_p,
         seed=args.seed, batch_size=args.batch_size, ablate_audio=args.ablate_audio, limit=args.limit,
         readout=args.readout, by_likelihood=args.by_likelihood, ctc_weight=args.ctc_weight,
+        stop_loops=args.stop_loops,
     )
     report = evaluate(loaded, rows, settings, manifest=str(args.manifest), state=state, progress=not args.no_progress)
     if not state.is_main_process:
@@ -70,6 +71,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ctc-weight", type=ctc_weight_argument, default=None, metavar="W",
                         help="decode ASR rows' transcripts jointly with the frames' CTC read-out at this weight "
                         "(0 off, up to 1; wavllm-mini's own is 0.5); default: off")
+    add_keep_loops_argument(parser)
     add_loading_arguments(parser, "cpu or cuda (default: this process's accelerate device)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(run=cmd_eval)

@@ -59,6 +59,8 @@ class EvalReport:
                 notes.append(f"{score.unreadable} unreadable")
             if score.failed:
                 notes.append(f"{score.failed} failed")
+            if score.loops_cut:
+                notes.append(f"{score.loops_cut} looping repl{'y' if score.loops_cut == 1 else 'ies'} cut")
             if score.metric is None:
                 notes.append(f"not scored ({TASK_NAMES.get(task, task)}, open-ended)")
             elif score.value is None:

@@ -22,12 +22,13 @@ import torch
 from accelerate import PartialState
 from accelerate.utils import gather_object
 from tqdm.auto import tqdm
-from transformers import BatchFeature, GenerationConfig
+from transformers import BatchFeature, GenerationConfig, StoppingCriteriaList
 
 from ..audio import AudioClip, AudioError, silence_like
 from ..ctc_guidance import ctc_guidance
 from ..generation import DecodingSettings
 from ..hub import LoadedModel
+from ..loop_guard import LoopStop, cut_loop
 from ..modeling import EncoderOutputs
 from ..option_scoring import score_options
 from ..processing import InputTooLongError
@@ -53,11 +54,12 @@ class EvalSettings:
     readout: str | None = None  # also read ASR rows' "fused" (or "semantic") frames back by greedy CTC
     by_likelihood: bool = False  # multiple-choice rows with audio: the likeliest option's reply
     ctc_weight: float | None = None  # ASR rows: transcripts decoded jointly with the frames' CTC read-out
+    stop_loops: bool = True  # a reply that falls into a loop is stopped and its repeats cut (loop_guard.py)
 
     def decoding(self) -> DecodingSettings:
         return DecodingSettings(
             max_new_tokens=self.max_new_tokens, temperature=self.temperature, top_p=self.top_p,
-            greedy=self.greedy, seed=self.seed,
+            greedy=self.greedy, seed=self.seed, stop_loops=self.stop_loops,
         )
 
 
@@ -78,14 +80,21 @@ class _Pending:
     clip: AudioClip | None
 
 
-def _new_tokens_text(loaded: LoadedModel, ids: torch.Tensor) -> list[str]:
-    eos = loaded.processor.tokenizer.eos_token_id
+def _new_tokens_text(loaded: LoadedModel, ids: torch.Tensor, cut_loops: bool) -> list[tuple[str, bool]]:
+    """Each row's reply up to its end (or the padding of a row stopped early), and whether a
+    trailing loop was cut off it."""
+    tokenizer = loaded.processor.tokenizer
+    ends = {tokenizer.eos_token_id, tokenizer.pad_token_id} - {None}
     texts = []
     for row in ids.tolist():
-        if eos in row:
-            row = row[: row.index(eos)]
-        texts.append(loaded.processor.decode(row).strip())
+        row = row[: next((i for i, token in enumerate(row) if token in ends), len(row))]
+        row, looped = cut_loop(row) if cut_loops else (row, False)
+        texts.append((loaded.processor.decode(row).strip(), looped))
     return texts
+
+
+def _stopping(settings: EvalSettings) -> dict:
+    return {"stopping_criteria": StoppingCriteriaList([LoopStop()])} if settings.stop_loops else {}
 
 
 def _audio_features(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> BatchFeature:
@@ -95,14 +104,15 @@ def _audio_features(loaded: LoadedModel, batch: list[_Pending], config: Generati
 
 
 def _generate_with_audio(loaded: LoadedModel, batch: list[_Pending], features: BatchFeature, config: GenerationConfig,
-                         settings: EvalSettings, encoded: EncoderOutputs | None) -> list[str]:
+                         settings: EvalSettings, encoded: EncoderOutputs | None) -> list[tuple[str, bool]]:
     """Greedy (or sampled) replies; with a CTC weight, the ASR rows' transcripts are guided by their frames."""
     extra = {}
     if encoded is not None:
         guided = [p.row.task == "asr" for p in batch]
         extra = {"encoder_outputs": encoded, "logits_processor": ctc_guidance(
             loaded.model, loaded.processor.tokenizer, encoded, guided, settings.ctc_weight, config)}
-    return _new_tokens_text(loaded, loaded.model.generate(**features, generation_config=config, **extra))
+    ids = loaded.model.generate(**features, generation_config=config, **extra, **_stopping(settings))
+    return _new_tokens_text(loaded, ids, settings.stop_loops)
 
 
 def _readouts(loaded: LoadedModel, batch: list[_Pending], encoded: EncoderOutputs,
@@ -116,7 +126,8 @@ def _readouts(loaded: LoadedModel, batch: list[_Pending], encoded: EncoderOutput
     return [readout_text(tokenizer, row).strip() if p.row.task == "asr" else None for p, row in zip(batch, ids)]
 
 
-def _generate_text_only(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig) -> list[str]:
+def _generate_text_only(loaded: LoadedModel, batch: list[_Pending], config: GenerationConfig,
+                        settings: EvalSettings) -> list[tuple[str, bool]]:
     """Rows without audio: the model's `generate` needs audio, so this does its steps on the
     token embeddings alone (r once, held for every step)."""
     model = loaded.model
@@ -127,9 +138,10 @@ def _generate_text_only(loaded: LoadedModel, batch: list[_Pending], config: Gene
         embeds = model.get_input_embeddings()(features["input_ids"])
         with model.lora_scale.using(scale):
             ids = model.language_model.generate(
-                inputs_embeds=embeds, attention_mask=features["attention_mask"], generation_config=config
+                inputs_embeds=embeds, attention_mask=features["attention_mask"], generation_config=config,
+                **_stopping(settings),
             )
-    return _new_tokens_text(loaded, ids)
+    return _new_tokens_text(loaded, ids, settings.stop_loops)
 
 
 def _prepare(loaded: LoadedModel, index: int, row: ManifestRow, settings: EvalSettings) -> tuple[_Pending | None, str | None]:
@@ -197,7 +209,7 @@ def decode_rows(
         torch.manual_seed(settings.seed + batch[0].index)
         readouts: list[str | None] = [None] * len(batch)
         if batch[0].clip is None:
-            texts = _generate_text_only(loaded, batch, config)
+            texts = _generate_text_only(loaded, batch, config, settings)
         else:
             features = _audio_features(loaded, batch, config)
             wants_frames = settings.readout or (settings.ctc_weight and any(p.row.task == "asr" for p in batch))
@@ -205,9 +217,9 @@ def decode_rows(
             texts = _generate_with_audio(loaded, batch, features, config, settings, encoded)
             if settings.readout:
                 readouts = _readouts(loaded, batch, encoded, settings)
-        for item, text, readout in zip(batch, texts, readouts):
+        for item, (text, looped), readout in zip(batch, texts, readouts):
             results.append(RowResult(item.index, item.row.id, item.row.task, item.row.prompt, item.row.target, text,
-                                     readout=readout))
+                                     readout=readout, loop_cut=looped))
         bar.update(len(batch))
     bar.close()
     if state.num_processes > 1:

@@ -41,6 +41,7 @@ class RowResult:
     correct: bool | None = None
     error: str | None = None
     readout: str | None = None  # the fused frames read back by greedy CTC (`eval --readout`, ASR rows)
+    loop_cut: bool = False  # the reply fell into a loop: stopped, and its repeats cut off (loop_guard.py)
 
 
 @dataclass
@@ -51,6 +52,7 @@ class TaskScore:
     value: float | None
     unreadable: int = 0
     failed: int = 0
+    loops_cut: int = 0
     details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -86,7 +88,7 @@ def read_row(result: RowResult, labels: set[str]) -> RowResult:
 def score_task(task: str, rows: list[RowResult]) -> TaskScore:
     metric = METRICS.get(task)
     failed = sum(row.error is not None for row in rows)
-    score = TaskScore(task, len(rows), metric, None, failed=failed)
+    score = TaskScore(task, len(rows), metric, None, failed=failed, loops_cut=sum(row.loop_cut for row in rows))
     references = [row.reference for row in rows]
     hypotheses = [row.scored_text for row in rows]
     if metric == "wer":
