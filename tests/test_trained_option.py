@@ -74,6 +74,9 @@ def test_quiz_run_reports_which_parts_took_the_test(parts, tmp_path, capsys):
     assert main(["quiz", "run", "--model", "tiny-random", "--set", str(quiz.directory), "--limit", "1",
                  "--device", "cpu", "--json", "--trained", str(parts)]) == 0
     assert json.loads(capsys.readouterr().out)["trained"] == str(parts)
+    assert main(["quiz", "run", "--model", "tiny-random", "--set", str(quiz.directory), "--limit", "1",
+                 "--device", "cpu", "--trained", str(parts)]) == 0
+    assert capsys.readouterr().out.startswith(f"tiny-random + {parts} on ")
 
 
 @pytest.mark.parametrize(

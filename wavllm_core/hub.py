@@ -120,6 +120,11 @@ class LoadedModel:
         return self.name in RANDOM_PRESETS and self.trained_parts is None
 
     @property
+    def label(self) -> str:
+        """The name, and the trained parts loaded on top when there are any: what a report names."""
+        return f"{self.name} + {self.trained_parts}" if self.trained_parts else self.name
+
+    @property
     def parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 

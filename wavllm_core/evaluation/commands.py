@@ -38,7 +38,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     csv_path = Path(args.csv) if args.csv else out.with_suffix(".csv")
     report.write_json(out)
     report.write_csv(csv_path)
-    title = f"{loaded.name}{f' + {loaded.trained_parts}' if loaded.trained_parts else ''} on {args.manifest}"
+    title = f"{loaded.label} on {args.manifest}"
     sys.stdout.write(f"{title}{' (audio ablated: silence)' if args.ablate_audio else ''}\n{report.table()}\n")
     sys.stdout.write(f"report: {out}\nhypotheses: {csv_path}\n")
     if loaded.untrained:

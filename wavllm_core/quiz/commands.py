@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         heard = (" (audio ablated: silence)" if args.ablate_audio else "") + (" (by likelihood)" if args.by_likelihood else "")
-        sys.stdout.write(f"{loaded.name} on {quiz.title}{heard}: {result.correct}/{result.total} correct "
+        sys.stdout.write(f"{loaded.label} on {quiz.title}{heard}: {result.correct}/{result.total} correct "
                          f"({100 * report.accuracy:.1f}%), {report.unreadable} unreadable, {report.failed} failed\n")
         for section in result.sections:
             sys.stdout.write(f"  section {section.number}: {section.correct}/{section.total} ({section.percent:.1f}%)\n")
