@@ -131,15 +131,16 @@ def test_more_bridge_pretraining_goes_on_from_v2_over_new_sets_then_stage_2_read
     assert len({align2.output_dir, stage2.output_dir, more.output_dir}) == 3
 
 
-def test_a_third_bridge_round_adds_a_new_set_to_align2s_then_stage_2_reads_the_new_frames():
-    align2, more, align3, stage2 = (TrainConfig.from_yaml(CONFIGS / f"wavllm-mini-{name}.yaml")
-                                    for name in ("align2", "stage2-align2-more", "align3", "stage2-align3"))
+def test_a_third_bridge_round_adds_a_new_set_to_align2s_then_stage_2_reads_the_new_frames_from_v2s_lora():
+    long, align2, more, align3, stage2 = (TrainConfig.from_yaml(CONFIGS / f"wavllm-mini-{name}.yaml") for name in
+                                          ("stage2-long", "align2", "stage2-align2-more", "align3", "stage2-align3"))
     more_parts = Path(more.output_dir) / "trained.safetensors"
     assert align3.alignment_only and not align3.train_lora and Path(align3.init_from) == more_parts
     new_sets = {Path(s.path).parent for s in align3.train} - {Path(s.path).parent for s in align2.train}
     assert len(new_sets) == 1 and {Path(s.path) for s in align2.train} < {Path(s.path) for s in align3.train}
     assert all(spec.audio_only for spec in align3.train)
-    assert [Path(p) for p in stage2.init_paths] == [more_parts, Path(align3.output_dir) / "trained.safetensors"]
+    assert [Path(p) for p in stage2.init_paths] == [Path(long.output_dir) / "trained.safetensors",
+                                                    Path(align3.output_dir) / "trained.safetensors"]
     assert stage2.stage == 2 and stage2.prompt_aware and stage2.alignment_weight > 0 and not stage2.alignment_only
     assert {Path(s.path).parent for s in stage2.train} == new_sets
     assert len({align2.encoder_cache, align3.encoder_cache, stage2.encoder_cache}) == 1
