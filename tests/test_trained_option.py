@@ -52,10 +52,13 @@ def test_the_loaded_model_carries_the_parts_and_is_no_longer_untrained(parts):
 
 
 def test_ask_with_trained_parts_answers_without_the_untrained_note(parts, wav_file, capsys):
-    assert main(["ask", "--model", "tiny-random", "--audio", str(wav_file), "--max-new-tokens", "3", "--greedy",
-                 "--device", "cpu", "--trained", str(parts)]) == 0
+    common = ["ask", "--model", "tiny-random", "--audio", str(wav_file), "--max-new-tokens", "3", "--greedy",
+              "--device", "cpu", "--trained", str(parts)]
+    assert main(common) == 0
     captured = capsys.readouterr()
     assert captured.out.strip() and "untrained" not in captured.err
+    assert main([*common, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["trained"] == str(parts)
 
 
 @pytest.mark.slow

@@ -100,7 +100,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         record_peak(PeakMeasurement(loaded.name, loaded.quantization, device, result.peak_gpu_mb, result.audio_seconds))
     if args.json:
         stats = result.stats()
-        stats.update(model=loaded.name, quantization=loaded.quantization, device=loaded.device)
+        stats.update(model=loaded.name, trained=str(loaded.trained_parts) if loaded.trained_parts else None,
+                     quantization=loaded.quantization, device=loaded.device)
         sys.stdout.write(json.dumps(stats, ensure_ascii=False) + "\n")
     else:
         sys.stdout.write("\n")
