@@ -9,12 +9,15 @@
 #   scripts/evaluate-wavllm-mini.sh [MODEL] [DATA_DIR] [OUT_DIR] [ROWS]
 # MODEL defaults to wavllm-mini (`make setup` installs it), DATA_DIR to what `data make` wrote.
 # LIKELIHOOD=0 skips the likelihood runs (about a third of the ~30 min on 2 CPU cores).
+# TRAINED=FILE measures a training run's parts on top of MODEL (`--trained`) before installing them.
 set -euo pipefail
 model=${1:-wavllm-mini}
 data=${2:-artifacts/wavllm-mini-data}
 out=${3:-artifacts/wavllm-mini-eval}
 rows=${4:-30}
 py=${PY:-.venv/bin/python}
+trained=()
+[ -n "${TRAINED:-}" ] && trained=(--trained "$TRAINED")
 mkdir -p "$out"
 
 # One manifest per task and voice group, cut from the test splits `data make` writes.
@@ -26,7 +29,7 @@ done
 
 run() {  # name manifest [extra eval flags]
   local name=$1 manifest=$2; shift 2
-  "$py" -m wavllm_core eval --model "$model" --manifest "$manifest" --limit "$rows" --seed 0 \
+  "$py" -m wavllm_core eval --model "$model" "${trained[@]}" --manifest "$manifest" --limit "$rows" --seed 0 \
     --max-new-tokens 96 --batch-size 4 --no-progress --out "$out/$name.json" "$@" | tail -n 4
 }
 ctc=${CTC:-0.5}
@@ -56,8 +59,9 @@ fi
 for set in assets/quiz/practice-*; do
   for way in "${ways[@]}"; do
     name="$out/quiz-$(basename "$set")${way:+-likelihood}"
-    "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json $way > "$name.json"
-    "$py" -m wavllm_core quiz run --model "$model" --set "$set" --json $way --ablate-audio > "$name-ablated.json"
+    "$py" -m wavllm_core quiz run --model "$model" "${trained[@]}" --set "$set" --json $way > "$name.json"
+    "$py" -m wavllm_core quiz run --model "$model" "${trained[@]}" --set "$set" --json $way --ablate-audio \
+      > "$name-ablated.json"
   done
 done
 "$py" - "$out" <<'PY'
@@ -72,7 +76,8 @@ for path in sorted(out.glob("*.json")):
             readout = details.get("readout_wer")
             print(f"{path.stem:32} {task:6} {score['metric']:9} {score['value'] if score['value'] is not None else float('nan'):6.1f}  rows {score['rows']:3}"
                   + (f"  content-word recall {extra:.1f}" if extra is not None else "")
-                  + (f"  bridge read-out WER {readout:.1f}" if readout is not None else ""))
+                  + (f"  bridge read-out WER {readout:.1f}" if readout is not None else "")
+                  + (f"  looping replies cut {score['loops_cut']}" if score.get("loops_cut") else ""))
     else:
         print(f"{path.stem:32} quiz   accuracy  {100 * report.get('accuracy', 0):6.1f}  rows {len(report.get('answers', []))}")
 PY
