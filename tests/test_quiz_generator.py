@@ -81,6 +81,31 @@ def test_a_missing_tts_program_says_no_voice_is_installed(tmp_path):
     assert not (tmp_path / "set" / MANIFEST_NAME).exists()
 
 
+def _stalling_flite(folder, stalls: int):
+    """A stand-in flite that hangs on its first `stalls` calls, then lists one voice."""
+    script, count = folder / "flite", folder / "calls"
+    script.write_text(f"""#!/bin/sh
+n=$(cat {count} 2>/dev/null || echo 0); echo $((n + 1)) > {count}
+[ "$n" -lt {stalls} ] && exec sleep 5
+echo "Voices available: slt"
+""")
+    script.chmod(0o755)
+    return FliteTTS(binary=str(script), timeout_s=0.5), count
+
+
+def test_a_stalled_flite_call_is_tried_again(tmp_path, caplog):
+    tts, calls = _stalling_flite(tmp_path, stalls=1)
+    assert tts.voices() == ("slt",) and calls.read_text().strip() == "2"
+    assert "trying again" in caplog.text
+
+
+def test_a_flite_that_keeps_stalling_is_a_clear_error(tmp_path):
+    tts, calls = _stalling_flite(tmp_path, stalls=5)
+    with pytest.raises(TTSUnavailableError, match="did not finish within 0.5 s, 2 times in a row"):
+        tts.voices()
+    assert calls.read_text().strip() == "2"
+
+
 @needs_flite
 def test_a_voice_flite_does_not_have_is_named():
     with pytest.raises(TTSUnavailableError, match="flite has none of nobody"):

@@ -26,6 +26,9 @@ _LOG = logging.getLogger(__name__)
 MALE_VOICES: tuple[str, ...] = ("rms", "awb", "kal16")
 FEMALE_VOICES: tuple[str, ...] = ("slt",)
 INSTALL_HINT = "install it with `sudo apt-get install flite` (or `make setup`, which installs system packages)"
+# A call that stalls (a busy machine, a process paused and resumed) is tried again before a run of
+# thousands of clips stops on it.
+ATTEMPTS = 2
 
 
 class TTSUnavailableError(FileNotFoundError):
@@ -84,11 +87,21 @@ class FliteTTS:
         return np.ascontiguousarray(mono, dtype=np.float32)
 
     def _run(self, command: list[str]) -> subprocess.CompletedProcess:
+        for _ in range(ATTEMPTS - 1):
+            try:
+                return self._run_once(command)
+            except subprocess.TimeoutExpired:
+                _LOG.warning("%s did not finish within %g s; trying again", self.binary, self.timeout_s)
+        try:
+            return self._run_once(command)
+        except subprocess.TimeoutExpired as error:
+            raise TTSUnavailableError(f"{self.binary} did not finish within {self.timeout_s:g} s, "
+                                      f"{ATTEMPTS} times in a row") from error
+
+    def _run_once(self, command: list[str]) -> subprocess.CompletedProcess:
         try:
             return subprocess.run(command, capture_output=True, text=True, check=True, timeout=self.timeout_s)
         except FileNotFoundError as error:
             raise TTSUnavailableError(f"no TTS voice is installed: cannot run {self.binary!r}; {INSTALL_HINT}") from error
         except subprocess.CalledProcessError as error:
             raise TTSUnavailableError(f"{self.binary} failed ({error.returncode}): {error.stderr.strip()}") from error
-        except subprocess.TimeoutExpired as error:
-            raise TTSUnavailableError(f"{self.binary} did not finish within {self.timeout_s:.0f} s") from error
