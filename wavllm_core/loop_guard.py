@@ -51,6 +51,7 @@ class LoopStop(StoppingCriteria):
         self.prompt_length = prompt_length
 
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
-        new = input_ids[:, self.prompt_length :].tolist()
-        looping = [len(row) >= MIN_SPAN and loop_length(row[-MAX_PERIOD * MIN_REPEATS :]) is not None for row in new]
+        # Only the window a loop can span is copied out of the tensor, not the whole reply, each step.
+        tails = input_ids[:, self.prompt_length :][:, -MAX_PERIOD * MIN_REPEATS :].tolist()
+        looping = [len(row) >= MIN_SPAN and loop_length(row) is not None for row in tails]
         return torch.tensor(looping, dtype=torch.bool, device=input_ids.device)
