@@ -113,10 +113,29 @@ class _Config:
     (DecodingSettings(), prompts.ASR, None, None),  # a model whose frames were not CTC-trained
     (DecodingSettings(ctc_weight=0.0), prompts.ASR, 0.5, None),  # turned off
     (DecodingSettings(ctc_weight=0.3), "Write down every word.", None, 0.3),  # asked for, whatever the instruction
+    (DecodingSettings(), "Transcribe this, please.", 0.5, 0.5),  # typed in the user's own words
 ])
 def test_transcription_requests_are_guided_at_the_models_ctc_weight_unless_the_settings_say_otherwise(
         settings, instruction, model_weight, expected):
     assert request_ctc_weight(settings, instruction, _Config(model_weight)) == expected
+
+
+@pytest.mark.parametrize("instruction", [
+    *prompts.TRANSCRIPT_REQUESTS, "Transcribe.", "transcribe this", "Please transcribe the recording!",
+    "Can you transcribe this audio into text?", "Give me a transcript, please.", "write down what is said",
+    "  Transcribe   the clip.  ",
+])
+def test_plain_transcript_requests_are_recognised_in_many_wordings(instruction):
+    assert prompts.asks_for_transcript(instruction)
+
+
+@pytest.mark.parametrize("instruction", [
+    "Transcribe the audio, then answer the question.", "Transcribe this and translate it into German.",
+    "What is the speaker's emotion?", "Is there only one speaker in the audio clip?", "Summarise the recording.",
+    "Who transcribed this?", "",
+])
+def test_requests_for_more_than_a_transcript_are_not_guided(instruction):
+    assert not prompts.asks_for_transcript(instruction)
 
 
 def test_a_guided_answer_decodes_with_the_frames_ctc_scorer_and_says_so(loaded_tiny, clip, monkeypatch):

@@ -39,8 +39,8 @@ class DecodingSettings:
     seed: int | None = None
     use_cache: bool = True
     # Transcripts guided by the frames' CTC read-out (ctc_guidance.py): None = the model's own weight
-    # (config.transcript_ctc_weight) for the transcription preset, plain decoding otherwise; 0 = off;
-    # a weight above 0 guides this request's reply, whatever the instruction.
+    # (config.transcript_ctc_weight) for a plain transcript request (prompts.asks_for_transcript),
+    # plain decoding otherwise; 0 = off; a weight above 0 guides this reply, whatever the instruction.
     ctc_weight: float | None = None
     # A reply that falls into a loop is stopped there and its repeats cut off (loop_guard.py).
     stop_loops: bool = True
@@ -145,7 +145,7 @@ def request_ctc_weight(settings: DecodingSettings, instruction: str, config) -> 
     """The weight this request's reply is guided by its frames' CTC read-out at (None: plain decoding)."""
     if settings.ctc_weight is not None:
         return settings.ctc_weight or None
-    return getattr(config, "transcript_ctc_weight", None) if instruction == prompts.ASR else None
+    return getattr(config, "transcript_ctc_weight", None) if prompts.asks_for_transcript(instruction) else None
 
 
 def peak_rss_mb() -> float:

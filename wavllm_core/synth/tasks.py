@@ -25,17 +25,7 @@ from . import questions
 from .text_pool import split_of, words
 from .voices import FEMALE_VOICES, ClipPlan, VoiceStyle, draw_style, plan_clip
 
-ASR_PROMPTS = (
-    prompts.ASR,
-    "Transcribe the audio clip into text.",
-    "Write down exactly what is said in the recording.",
-    "What does the speaker say? Give the exact words.",
-    "Please transcribe this recording.",
-    "Convert the speech in this audio to text.",
-    "Listen to the audio and write out every word you hear.",
-    "Give me a word-for-word transcript of the audio.",
-    "Can you write down what you hear in this clip?",
-)
+ASR_PROMPTS = prompts.TRANSCRIPT_REQUESTS
 ONE_SPEAKER_PROMPTS = (
     prompts.ONE_SPEAKER,
     "Is only one person speaking in this recording?",
