@@ -138,7 +138,7 @@ def show_strategy(mode: str):
 def decoding_settings(temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
                       greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True) -> DecodingSettings:
     """UI values → settings; an empty or negative seed draws one, so every answer can be reproduced.
-    `guide_transcripts` off decodes transcript requests without the frames' CTC read-out;
+    `guide_transcripts` off decodes the transcription preset without the frames' CTC read-out;
     `cut_loops` off lets a reply that repeats itself run on to the token budget."""
     if max_new_tokens is None or temperature is None or top_p is None:
         raise ValueError("temperature, top-p and max new tokens all need a value")
@@ -232,11 +232,11 @@ def _check_request(service: ModelService, session: AskSession, audio: str | None
 # Submit / generate / stop / regenerate / clear -------------------------------------------
 
 def submit(service: ModelService, session: AskSession, audio: str | None, instruction: str | None, mode: str,
-           strategy_label: str, *settings_values):
-    """Check the request and show it; the answer comes from `generate`. Refusals change nothing.
-    `settings_values` are `decoding_settings`'s arguments, as every handler here takes them."""
+           strategy_label: str, temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
+           greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True):
+    """Check the request and show it; the answer comes from `generate`. Refusals change nothing."""
     try:
-        settings = decoding_settings(*settings_values)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         request = _check_request(service, session, audio, instruction, mode, strategy_label, settings)
         service.begin(session.key)
     except Exception as error:
@@ -245,14 +245,16 @@ def submit(service: ModelService, session: AskSession, audio: str | None, instru
     return (session, session.messages, *_busy(True))
 
 
-def regenerate(service: ModelService, session: AskSession, *settings_values):
+def regenerate(service: ModelService, session: AskSession, temperature: float, top_p: float,
+               max_new_tokens: float, seed: float | None, greedy: bool, guide_transcripts: bool = True,
+               cut_loops: bool = True):
     """Answer the last request again (with the current settings), replacing its answer."""
     last = session.last
     try:
         if last is None:
             raise ValueError("nothing to regenerate yet: ask something first")
         service.ensure_idle(session.key)
-        settings = decoding_settings(*settings_values)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         service.check(last.audio, last.line, settings, session.turns[: last.history_len])
         service.begin(session.key)
     except Exception as error:
@@ -442,11 +444,12 @@ def _verdict(real: str, silent: Answer, request: Request) -> str:
 
 # API endpoints (gradio_client) -----------------------------------------------------------------
 
-def api_ask(service: ModelService, audio: str | None, instruction: str | None,
-            *settings_values) -> Iterator[tuple[str, dict]]:
+def api_ask(service: ModelService, audio: str | None, instruction: str | None, temperature: float, top_p: float,
+            max_new_tokens: float, seed: float | None, greedy: bool,
+            guide_transcripts: bool = True, cut_loops: bool = True) -> Iterator[tuple[str, dict]]:
     """Stream (text so far, {}) and finally (answer, figures) for one single-turn request."""
     try:
-        settings = decoding_settings(*settings_values)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         if not audio:
             raise AudioError("no audio was given")
         service.check(audio, instruction, settings)
@@ -464,10 +467,11 @@ def api_ask(service: ModelService, audio: str | None, instruction: str | None,
 
 
 def api_ask_steps(service: ModelService, audio: str | None, instruction: str | None, strategy: str,
-                  *settings_values) -> Iterator[dict]:
+                  temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
+                  greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True) -> Iterator[dict]:
     """Stream a multi-step answer as {"steps": [{instruction, text, status}], "notes", "finished"}."""
     try:
-        settings = decoding_settings(*settings_values)
+        settings = decoding_settings(temperature, top_p, max_new_tokens, seed, greedy, guide_transcripts, cut_loops)
         if not audio:
             raise AudioError("no audio was given")
         plan = cot.plan_steps(instruction)
@@ -527,9 +531,8 @@ def build_tab(service: ModelService, shared) -> None:
                 seed = gr.Number(RANDOM_SEED, precision=0, label="Seed (-1: a new random seed, shown in Details)")
                 greedy = gr.Checkbox(False, label="Greedy decoding (deterministic; ignores temperature and top-p)")
                 guide = gr.Checkbox(True, elem_id="guide-transcripts",
-                                    label="Guide transcripts by the audio frames (the Transcribe task, or a typed "
-                                          "\"Transcribe this.\"; models whose frames were trained to read back as "
-                                          "words, such as wavllm-mini)")
+                                    label="Guide transcripts by the audio frames (the Transcribe task; models whose "
+                                          "frames were trained to read back as words, such as wavllm-mini)")
                 cut_loops = gr.Checkbox(True, elem_id="cut-loops",
                                         label="Stop a reply that falls into a loop (one span repeated 4+ times) "
                                               "and remove the repeats")
@@ -562,7 +565,6 @@ def build_tab(service: ModelService, shared) -> None:
                                             interactive=False, elem_id="silent-answer")
                 verdict = gr.Markdown()
 
-    # decoding_settings's arguments in its order: every handler passes them on as *settings_values.
     settings_inputs = [temperature, top_p, max_new_tokens, seed, greedy, guide, cut_loops]
     buttons = [submit_btn, stop_btn, regen_btn, ablate_btn]
     details = [details_choice, details_prompt, details_stats, details_plot]

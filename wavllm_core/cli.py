@@ -135,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--seed", type=int, default=None)
     ask.add_argument("--ctc-weight", type=ctc_weight_argument, default=None, metavar="W",
                      help="guide the reply by the audio frames' CTC read-out at this weight (0 off, up to 1); "
-                     "default: the model's own weight for a plain transcript request (\"Transcribe this.\"), off otherwise")
+                     "default: the model's own weight for a plain transcript request (\"Transcribe this.\"), "
+                     "off otherwise")
     add_keep_loops_argument(ask)
     ask.add_argument("--json", action="store_true", help="print one JSON object with the answer and its figures")
     ask.set_defaults(run=cmd_ask)

@@ -23,7 +23,8 @@ TRANSCRIPT_REQUESTS = (
 _AUDIO = r"(?:the |this |that |my )?(?:audio(?: clip)?|clip|recording|speech|sound file|file)"
 _SHORT_REQUEST = re.compile(
     r"(?:please |can you |could you |would you )?"
-    r"(?:transcribe(?: it| this| that)?|write (?:down|out) (?:what is said|what's said|what you hear|every word|the words)"
+    r"(?:transcribe(?: it| this| that)?"
+    r"|write (?:down|out) (?:what is said|what's said|what you hear|every word|the words)"
     r"|give (?:me )?(?:a |the )?(?:word[- ]for[- ]word |full |verbatim |exact )?transcript(?:ion)?"
     r"|(?:make|generate|produce) (?:a |the )?(?:full |verbatim )?transcript(?:ion)?)"
     rf"(?: (?:of|in|from) {_AUDIO}| {_AUDIO})?(?: (?:into|to|as) text)?(?: for me)?(?: please)?"
