@@ -165,6 +165,7 @@ def test_stop_ends_a_streaming_answer_and_submit_works_again(page):
     expect(page.locator("#audio-info")).to_contain_text("5.30 s")
     set_max_new_tokens(page, 1024)
     page.get_by_text("Greedy decoding").click()  # greedy tiny-random never stops on its own before 1024
+    page.get_by_text("Stop a reply that falls into a loop").click()  # nor is it cut as a loop
     page.locator("#submit").click()
     expect(page.locator("#chat [data-testid='bot']").last).to_contain_text("▌")
     page.locator("#stop").click()
