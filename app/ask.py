@@ -138,7 +138,7 @@ def show_strategy(mode: str):
 def decoding_settings(temperature: float, top_p: float, max_new_tokens: float, seed: float | None,
                       greedy: bool, guide_transcripts: bool = True, cut_loops: bool = True) -> DecodingSettings:
     """UI values → settings; an empty or negative seed draws one, so every answer can be reproduced.
-    `guide_transcripts` off decodes the transcription preset without the frames' CTC read-out;
+    `guide_transcripts` off decodes transcript requests without the frames' CTC read-out;
     `cut_loops` off lets a reply that repeats itself run on to the token budget."""
     if max_new_tokens is None or temperature is None or top_p is None:
         raise ValueError("temperature, top-p and max new tokens all need a value")
@@ -531,8 +531,9 @@ def build_tab(service: ModelService, shared) -> None:
                 seed = gr.Number(RANDOM_SEED, precision=0, label="Seed (-1: a new random seed, shown in Details)")
                 greedy = gr.Checkbox(False, label="Greedy decoding (deterministic; ignores temperature and top-p)")
                 guide = gr.Checkbox(True, elem_id="guide-transcripts",
-                                    label="Guide transcripts by the audio frames (the Transcribe task; models whose "
-                                          "frames were trained to read back as words, such as wavllm-mini)")
+                                    label="Guide transcripts by the audio frames (the Transcribe task, or a typed "
+                                          "\"Transcribe this.\"; models whose frames were trained to read back as "
+                                          "words, such as wavllm-mini)")
                 cut_loops = gr.Checkbox(True, elem_id="cut-loops",
                                         label="Stop a reply that falls into a loop (one span repeated 4+ times) "
                                               "and remove the repeats")
